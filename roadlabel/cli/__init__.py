@@ -1,0 +1,1 @@
+"""The ``roadlabel`` command line."""

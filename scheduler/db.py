@@ -1,0 +1,68 @@
+"""The one asyncpg pool per process, and translation of driver errors into domain errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+import asyncpg
+
+from roadlabel.errors import ServiceUnavailable
+from scheduler.errors import IllegalTransition, LeaseLost, NotYourLease, VersionConflict
+
+_SQLSTATE = {
+    "RL001": LeaseLost,
+    "RL002": VersionConflict,
+    "RL003": NotYourLease,
+    "RL004": IllegalTransition,
+}
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typ in ("json", "jsonb"):
+        await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads,
+                                  schema="pg_catalog")
+
+
+async def create_pool(url: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    """Open the process's pool; raise ServiceUnavailable with a hint when unreachable."""
+    try:
+        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size,
+                                         init=_init_connection, timeout=10,
+                                         command_timeout=30)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        raise ServiceUnavailable(
+            f"cannot connect to PostgreSQL at {_redact(url)} ({type(exc).__name__}: {exc})",
+            "check ROADLABEL_DATABASE_URL, or unset it to use the embedded PostgreSQL",
+        ) from exc
+    assert pool is not None
+    return pool
+
+
+def _redact(url: str) -> str:
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    return f"{scheme}://{creds.split(':')[0]}:***@{host}"
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Map RLxxx SQLSTATEs raised by the database functions to domain errors."""
+    try:
+        yield
+    except asyncpg.PostgresError as exc:
+        kind = _SQLSTATE.get(getattr(exc, "sqlstate", "") or "")
+        if kind is None:
+            raise
+        raise kind(str(exc)) from exc
+
+
+@asynccontextmanager
+async def connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection for one request, with domain errors translated."""
+    async with pool.acquire() as conn:
+        with domain_errors():
+            yield conn

@@ -1,0 +1,51 @@
+"""Domain errors of the scheduler; servicers map each to one gRPC status code."""
+
+from __future__ import annotations
+
+
+class SchedulerError(Exception):
+    """Base of all scheduler domain errors."""
+
+
+class LeaseLost(SchedulerError):
+    """The lease expired, ended, or a newer fencing token exists (gRPC ABORTED)."""
+
+
+class VersionConflict(SchedulerError):
+    """The submitted document version is stale (gRPC ABORTED)."""
+
+
+class NotYourLease(SchedulerError):
+    """The lease belongs to another user (gRPC PERMISSION_DENIED)."""
+
+
+class IllegalTransition(SchedulerError):
+    """The task cannot move that way from its stage (gRPC FAILED_PRECONDITION)."""
+
+
+class NotFound(SchedulerError):
+    """No such batch, project, task or nothing to lease (gRPC NOT_FOUND)."""
+
+
+class Unauthenticated(SchedulerError):
+    """Missing or unknown bearer token (gRPC UNAUTHENTICATED)."""
+
+
+class PermissionDenied(SchedulerError):
+    """The caller's role or projects do not allow this call (gRPC PERMISSION_DENIED)."""
+
+
+class InvalidArgument(SchedulerError):
+    """A request field is malformed; carries (field, description) pairs (gRPC INVALID_ARGUMENT)."""
+
+    def __init__(self, violations: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {d}" for f, d in violations))
+        self.violations = violations
+
+
+class QARefused(SchedulerError):
+    """Blocking QA findings refuse a submission (gRPC FAILED_PRECONDITION with details)."""
+
+    def __init__(self, findings: list[dict[str, object]]) -> None:
+        super().__init__(f"{len(findings)} blocking QA finding(s)")
+        self.findings = findings

@@ -1,0 +1,296 @@
+"""The scheduler's operations on domain values; servicers adapt them to gRPC.
+
+Every operation is one database round trip where state changes (the functions in
+migrations/0002), plus pure work (validation, QA, presigning) done around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import asyncpg
+
+from roadlabel.labels import LabelDocument
+from roadlabel.labels_json import document_from_dict, document_to_dict
+from scheduler.auth import Caller
+from scheduler.db import connection
+from scheduler.errors import InvalidArgument, NotFound, PermissionDenied, QARefused
+from scheduler.queries import q
+from scheduler.validation import validate_document
+from scheduler.workflow import (
+    Stage,
+    Verdict,
+    WorkflowConfig,
+    next_stages,
+    required_annotations,
+    stages_for,
+    task_kind,
+)
+
+
+class Presigner(Protocol):
+    """Makes a URL through which a client GETs one object directly."""
+
+    def presign_get(self, key: str, ttl_s: int = ...) -> str: ...
+
+
+#: Runs QA checks on a document: returns findings as dicts with a "severity" key.
+QACheck = Callable[[LabelDocument], list[dict[str, Any]]]
+
+
+@dataclass
+class SchedulerConfig:
+    """Tunables of one scheduler replica."""
+
+    lease_ttl_s: float = 60.0
+    presign_ttl_s: int = 3600
+    workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
+    default_deadline_s: float = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Leased:
+    """A granted lease with its task payload."""
+
+    lease_id: str
+    fencing_token: int
+    expires_at: str
+    task: dict[str, Any]
+    frames: list[dict[str, Any]]
+    calibration: dict[str, Any]
+    deadline: str
+    draft: dict[str, Any] | None
+
+
+class SchedulerService:
+    """Lease, heartbeat, submit, release, review and registration over one pool."""
+
+    def __init__(self, pool: asyncpg.Pool, presigner: Presigner, cfg: SchedulerConfig,
+                 qa_check: QACheck | None = None) -> None:
+        self.pool = pool
+        self.presigner = presigner
+        self.cfg = cfg
+        self.qa_check = qa_check
+
+    async def lease(self, who: Caller, stage: Stage | None, project: str,
+                    skills: Sequence[str]) -> Leased:
+        """Grant the most urgent available task the caller may work on."""
+        stages = stages_for(who.role, stage)
+        if not stages:
+            raise PermissionDenied(f"role '{who.role}' may not lease {stage or 'any'} tasks")
+        if project and project not in who.projects:
+            raise PermissionDenied(f"you are not a member of project '{project}'")
+        offered = sorted(set(skills) | set(who.skills))
+        async with connection(self.pool) as conn:
+            row = await conn.fetchval(q("lease"), uuid.uuid4(), who.user_id, stages, project,
+                                      offered, self.cfg.lease_ttl_s)
+        if row is None:
+            raise NotFound("no task is available for you right now; retry later")
+        lease = row["lease"]
+        return Leased(str(lease["lease_id"]), int(lease["fencing_token"]), lease["expires_at"],
+                      row["task"], row["frames"], row["calibration"], row["deadline"],
+                      row["draft"])
+
+    def frame_url(self, key: str) -> str:
+        """Presigned GET URL of a frame's chunk object."""
+        return self.presigner.presign_get(key, self.cfg.presign_ttl_s)
+
+    async def heartbeat(self, who: Caller, lease_id: str, token: int,
+                        draft: LabelDocument | None, active_s: float) -> dict[str, Any]:
+        """Extend a lease and save the draft."""
+        payload = document_to_dict(draft) if draft is not None else None
+        async with connection(self.pool) as conn:
+            result: dict[str, Any] = await conn.fetchval(
+                q("heartbeat"), _uuid(lease_id), token, who.user_id, self.cfg.lease_ttl_s,
+                payload, active_s)
+        return result
+
+    async def submit(self, who: Caller, lease_id: str, token: int, key: str, version: int,
+                     doc: LabelDocument, active_s: float) -> dict[str, Any]:
+        """Validate, QA-check and submit annotate-stage labels (replay-safe)."""
+        if not key:
+            raise InvalidArgument([("idempotency_key", "required: a unique key per submission")])
+        task = await self._lease_task(lease_id)
+        violations = validate_document(doc, task["first_frame"], task["end_frame"],
+                                       _classes(task["ontology"]),
+                                       task["ontology"].get("lane_types", []))
+        if violations:
+            raise InvalidArgument(violations)
+        findings = await self._qa(doc)
+        if any(f["severity"] == "blocking" for f in findings):
+            raise QARefused([f for f in findings if f["severity"] == "blocking"])
+        nexts = next_stages(Verdict.SUBMIT, task["task_id"], self.cfg.workflow)
+        body = document_to_dict(doc)
+        body["ontology_version"] = task["ontology_version"]
+        return await self._submit(who, lease_id, token, key, version, body, findings, nexts,
+                                  Verdict.SUBMIT, [], required_annotations(task["kind"]), active_s)
+
+    async def review(self, who: Caller, lease_id: str, token: int, key: str, version: int,
+                     verdict: Verdict, comments: list[str],
+                     corrected: LabelDocument | None, active_s: float = 0.0) -> dict[str, Any]:
+        """Approve or reject a task leased at review or QA."""
+        if not key:
+            raise InvalidArgument([("idempotency_key", "required: a unique key per submission")])
+        if verdict is Verdict.REJECT and not comments:
+            raise InvalidArgument([("comments", "a rejection needs at least one comment")])
+        task = await self._lease_task(lease_id)
+        body = None
+        if corrected is not None:
+            violations = validate_document(corrected, task["first_frame"], task["end_frame"],
+                                           _classes(task["ontology"]),
+                                           task["ontology"].get("lane_types", []))
+            if violations:
+                raise InvalidArgument(violations)
+            body = document_to_dict(corrected)
+        nexts = next_stages(verdict, task["task_id"], self.cfg.workflow)
+        return await self._submit(who, lease_id, token, key, version, body, [], nexts, verdict,
+                                  comments, 1, active_s)
+
+    async def release(self, who: Caller, lease_id: str, token: int, reason: str,
+                      comment: str) -> str:
+        """Give a lease back; a reason makes it a skip visible to ops."""
+        async with connection(self.pool) as conn:
+            stage: str = await conn.fetchval(q("release"), _uuid(lease_id), token, who.user_id,
+                                             reason, comment)
+        return stage
+
+    async def _submit(self, who: Caller, lease_id: str, token: int, key: str, version: int,
+                      body: dict[str, Any] | None, findings: list[dict[str, Any]],
+                      nexts: dict[str, str], verdict: Verdict, comments: list[str],
+                      required: int, active_s: float) -> dict[str, Any]:
+        async with connection(self.pool) as conn:
+            result: dict[str, Any] = await conn.fetchval(
+                q("submit"), uuid.uuid4(), _uuid(lease_id), token, who.user_id, key, version,
+                body, findings, nexts, str(verdict), comments, required, active_s)
+        return result
+
+    async def _lease_task(self, lease_id: str) -> dict[str, Any]:
+        async with connection(self.pool) as conn:
+            row = await conn.fetchrow(q("lease_task"), _uuid(lease_id))
+        if row is None:
+            from scheduler.errors import LeaseLost
+
+            raise LeaseLost(f"lease {lease_id} does not exist")
+        return dict(row)
+
+    async def _qa(self, doc: LabelDocument) -> list[dict[str, Any]]:
+        if self.qa_check is None:
+            return []
+        return await asyncio.to_thread(self.qa_check, doc)
+
+    # --- registration (IngestService) -------------------------------------------------
+
+    async def create_batch(self, batch_id: str, project_id: str, deadline: datetime | None,
+                           priority: int) -> bool:
+        """Create a batch; False when it already existed."""
+        deadline = deadline or datetime.now(UTC) + timedelta(seconds=self.cfg.default_deadline_s)
+        async with connection(self.pool) as conn:
+            try:
+                created = await conn.fetchval(q("create_batch"), batch_id, project_id, deadline,
+                                              priority)
+            except asyncpg.ForeignKeyViolationError:
+                raise NotFound(f"project '{project_id}' does not exist") from None
+        return created is not None
+
+    async def register_sequence(self, batch_id: str, sequence_id: str, source_uri: str,
+                                decoder_version: str, calibration: dict[str, Any],
+                                frames: list[dict[str, Any]],
+                                segments: list[tuple[int, int]], overlap: int) -> dict[str, Any]:
+        """Register a sequence, its frames and one task per segment, idempotently."""
+        ids = [f"{batch_id}/{sequence_id}/{a:06d}-{b:06d}" for a, b in segments]
+        kinds = [task_kind(t, self.cfg.workflow) for t in ids]
+        async with self.pool.acquire() as conn, conn.transaction():
+            if await conn.fetchval(q("batch_project"), batch_id) is None:
+                raise NotFound(f"batch '{batch_id}' does not exist; create it first")
+            created = await conn.fetchval(q("insert_sequence"), sequence_id, source_uri,
+                                          decoder_version, calibration, len(frames))
+            await conn.execute(
+                q("insert_frames"), sequence_id, [f["frame_index"] for f in frames],
+                [f["pts"] for f in frames], [f["timestamp_s"] for f in frames],
+                [f["sha256"] for f in frames], [f["key"] for f in frames],
+                [f["offset"] for f in frames], [f["length"] for f in frames])
+            await conn.execute(q("insert_tasks"), batch_id, sequence_id, overlap, ids,
+                               [a for a, _ in segments], [b for _, b in segments], kinds)
+        return {"frames": len(frames), "tasks": len(ids), "created": created is not None}
+
+    async def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
+                                 doc: LabelDocument) -> str:
+        """Attach pre-labels to the batch's task whose segment starts at first_frame."""
+        async with connection(self.pool) as conn:
+            task_id = await conn.fetchval(q("set_prelabels"), sequence_id, first_frame,
+                                          document_to_dict(doc), batch_id)
+        if task_id is None:
+            raise NotFound(f"no task of sequence {sequence_id} starts at frame {first_frame}")
+        return str(task_id)
+
+    async def list_skips(self, project: str, limit: int) -> list[dict[str, Any]]:
+        """Ambiguous and guideline-question skips awaiting a QA lead."""
+        async with connection(self.pool) as conn:
+            rows = await conn.fetch(q("list_skips"), project, limit)
+        return [dict(r) for r in rows]
+
+    async def sweep_expired(self) -> int:
+        """End every time-expired lease; return how many."""
+        async with connection(self.pool) as conn:
+            n: int = await conn.fetchval(q("sweep_expired"))
+        return n
+
+    async def batch_status(self, batch_id: str) -> dict[str, Any]:
+        """Counts per stage and frame totals of a batch."""
+        async with connection(self.pool) as conn:
+            batch = await conn.fetchrow(q("batch_row"), batch_id)
+            if batch is None:
+                raise NotFound(f"batch '{batch_id}' does not exist")
+            rows = await conn.fetch(q("stage_counts"), batch_id)
+        stages = {r["stage"]: int(r["tasks"]) for r in rows}
+        frames = {r["stage"]: int(r["frames"] or 0) for r in rows}
+        return {"batch": dict(batch), "stages": stages,
+                "frames_total": sum(frames.values()),
+                "frames_accepted": frames.get("accepted", 0)}
+
+
+def _classes(ontology: dict[str, Any]) -> dict[str, dict[str, tuple[str, ...]]]:
+    from roadlabel.ontology import parse
+
+    return parse(ontology, "project ontology").classes
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidArgument([("lease_id", f"'{value}' is not a lease id")]) from None
+
+
+def load_document(body: dict[str, Any] | None) -> LabelDocument | None:
+    """Domain document from its stored JSON, if any."""
+    return document_from_dict(body) if body else None
+
+
+class OpsQueries:
+    """Read-only roll-ups for OpsService."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def throughput(self, batch_id: str, window_s: float) -> tuple[float, float]:
+        """Accepted (tasks, frames) per hour over the last window_s seconds."""
+        async with connection(self.pool) as conn:
+            row = await conn.fetchrow(q("accepted_since"), batch_id, window_s)
+        per_hour = 3600.0 / window_s
+        return float(row["tasks"]) * per_hour, float(row["frames"]) * per_hour
+
+    async def cost(self, batch_id: str) -> list[dict[str, Any]]:
+        """Ledger sums per kind of activity."""
+        async with connection(self.pool) as conn:
+            return [dict(r) for r in await conn.fetch(q("cost_by_kind"), batch_id)]
+
+    async def annotators(self, batch_id: str) -> list[dict[str, Any]]:
+        """Per-user submissions, frames, active seconds and cost."""
+        async with connection(self.pool) as conn:
+            return [dict(r) for r in await conn.fetch(q("annotator_stats"), batch_id)]

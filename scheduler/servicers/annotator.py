@@ -1,0 +1,105 @@
+"""AnnotatorService: Lease, Heartbeat, Submit, Release."""
+
+from __future__ import annotations
+
+import grpc
+
+from roadlabel.labels_json import document_from_dict
+from roadlabel.v1 import annotator_pb2, annotator_pb2_grpc, tasks_pb2
+from scheduler.auth import caller
+from scheduler.convert import (
+    STAGE_FROM_PB,
+    STAGE_TO_PB,
+    calibration_to_pb,
+    document_from_pb,
+    document_to_pb,
+    finding_to_pb,
+    timestamp,
+)
+from scheduler.service import Leased, SchedulerService
+from scheduler.status import grpc_errors
+from scheduler.workflow import Stage
+
+SKIP_REASONS = {
+    annotator_pb2.SKIP_REASON_AMBIGUOUS: "ambiguous",
+    annotator_pb2.SKIP_REASON_BAD_FRAMES: "bad_frames",
+    annotator_pb2.SKIP_REASON_GUIDELINE_QUESTION: "guideline_question",
+    annotator_pb2.SKIP_REASON_OTHER: "other",
+}
+
+
+class AnnotatorServicer(annotator_pb2_grpc.AnnotatorServiceServicer):
+    """Pull-based work for every role that labels or checks labels."""
+
+    def __init__(self, service: SchedulerService) -> None:
+        self.service = service
+
+    @grpc_errors
+    async def Lease(self, request: annotator_pb2.LeaseRequest,
+                    context: grpc.aio.ServicerContext) -> annotator_pb2.LeaseResponse:
+        stage = Stage(STAGE_FROM_PB[request.stage]) if request.stage else None
+        leased = await self.service.lease(caller(), stage, request.project_id, request.skills)
+        return annotator_pb2.LeaseResponse(task=self._task(leased), lease=self._lease(leased))
+
+    def _lease(self, leased: Leased) -> tasks_pb2.LeaseInfo:
+        return tasks_pb2.LeaseInfo(
+            lease_id=leased.lease_id, fencing_token=leased.fencing_token,
+            expires_at=timestamp(leased.expires_at),
+            heartbeat_interval_s=self.service.cfg.lease_ttl_s / 3.0)
+
+    def _task(self, leased: Leased) -> tasks_pb2.Task:
+        t = leased.task
+        task = tasks_pb2.Task(
+            task_id=t["task_id"], batch_id=t["batch_id"], sequence_id=t["sequence_id"],
+            first_frame=t["first_frame"], end_frame=t["end_frame"], overlap=t["overlap"],
+            stage=STAGE_TO_PB[t["stage"]], deadline=timestamp(leased.deadline),
+            calibration=calibration_to_pb(leased.calibration),
+            document_version=t["document_version"], ontology_version=t["ontology_version"],
+            project_id=t["project_id"], review_comments=t["review_comments"])
+        urls: dict[str, str] = {}
+        for f in leased.frames:
+            url = urls.get(f["key"]) or urls.setdefault(f["key"], self.service.frame_url(f["key"]))
+            task.frames.add(frame_index=f["frame_index"], timestamp_s=f["timestamp_s"], url=url,
+                            offset=f["offset"], length=f["length"], sha256=f["sha256"])
+        if t.get("prelabels"):
+            task.prelabels.CopyFrom(document_to_pb(document_from_dict(t["prelabels"])))
+        # Resume from the saved draft, else from the last submitted labels (review, rework).
+        draft = leased.draft or t.get("document")
+        if draft:
+            task.draft.CopyFrom(document_to_pb(document_from_dict(draft)))
+        return task
+
+    @grpc_errors
+    async def Heartbeat(self, request: annotator_pb2.HeartbeatRequest,
+                        context: grpc.aio.ServicerContext) -> annotator_pb2.HeartbeatResponse:
+        draft = document_from_pb(request.draft) if request.HasField("draft") else None
+        result = await self.service.heartbeat(caller(), request.lease_id, request.fencing_token,
+                                              draft, request.active_seconds)
+        return annotator_pb2.HeartbeatResponse(
+            lease=tasks_pb2.LeaseInfo(
+                lease_id=request.lease_id, fencing_token=request.fencing_token,
+                expires_at=timestamp(result["expires_at"]),
+                heartbeat_interval_s=self.service.cfg.lease_ttl_s / 3.0),
+            draft_version=int(result["draft_version"]))
+
+    @grpc_errors
+    async def Submit(self, request: annotator_pb2.SubmitRequest,
+                     context: grpc.aio.ServicerContext) -> annotator_pb2.SubmitResponse:
+        doc = document_from_pb(request.labels)
+        result = await self.service.submit(caller(), request.lease_id, request.fencing_token,
+                                           request.idempotency_key, request.document_version,
+                                           doc, request.active_seconds)
+        return annotator_pb2.SubmitResponse(
+            submission_id=str(result["submission_id"]),
+            next_stage=STAGE_TO_PB[result["next_stage"]],
+            document_version=int(result["document_version"]),
+            findings=[finding_to_pb(f) for f in result["findings"]],
+            replayed=bool(result["replayed"]))
+
+    @grpc_errors
+    async def Release(self, request: annotator_pb2.ReleaseRequest,
+                      context: grpc.aio.ServicerContext) -> annotator_pb2.ReleaseResponse:
+        reason = SKIP_REASONS.get(request.reason, "")
+        stage = await self.service.release(caller(), request.lease_id, request.fencing_token,
+                                           reason, request.comment)
+        return annotator_pb2.ReleaseResponse(stage=STAGE_TO_PB[stage])

@@ -1,0 +1,144 @@
+-- Every statement the scheduler runs, loaded once by scheduler/queries.py.
+-- Each block starts with "-- name: <query_name>"; parameters are asyncpg $n placeholders.
+
+-- name: lease
+SELECT rl_lease($1::uuid, $2, $3::text[], $4, $5::text[], $6);
+
+-- name: heartbeat
+SELECT rl_heartbeat($1::uuid, $2, $3, $4, $5::jsonb, $6);
+
+-- name: submit
+SELECT rl_submit($1::uuid, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10,
+                 $11::text[], $12, $13);
+
+-- name: release
+SELECT rl_release($1::uuid, $2, $3, $4, $5);
+
+-- name: sweep_expired
+SELECT rl_sweep_expired();
+
+-- name: lease_task
+SELECT l.task_id, t.kind, t.stage, t.first_frame, t.end_frame, t.project_id, t.gold,
+       p.ontology, p.ontology_version
+FROM leases l JOIN tasks t ON t.task_id = l.task_id JOIN projects p ON p.project_id = t.project_id
+WHERE l.lease_id = $1::uuid;
+
+-- name: user_by_token
+SELECT user_id, role, skills FROM users WHERE token_hash = $1;
+
+-- name: user_projects
+SELECT project_id FROM project_members WHERE user_id = $1;
+
+-- name: upsert_project
+INSERT INTO projects (project_id, name, ontology, ontology_version, guideline_url,
+                      guideline_version)
+VALUES ($1, $2, $3::jsonb, $4, $5, $6)
+ON CONFLICT (project_id) DO UPDATE SET
+    name = EXCLUDED.name, ontology = EXCLUDED.ontology,
+    ontology_version = EXCLUDED.ontology_version, guideline_url = EXCLUDED.guideline_url,
+    guideline_version = EXCLUDED.guideline_version
+RETURNING project_id;
+
+-- name: get_project
+SELECT project_id, name, ontology, ontology_version, guideline_url, guideline_version
+FROM projects WHERE project_id = $1;
+
+-- name: insert_user
+INSERT INTO users (user_id, role, token_hash, skills, hourly_rate)
+VALUES ($1, $2, $3, $4::text[], $5)
+ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash,
+    skills = EXCLUDED.skills, hourly_rate = EXCLUDED.hourly_rate;
+
+-- name: add_member
+INSERT INTO project_members (project_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
+
+-- name: create_batch
+INSERT INTO batches (batch_id, project_id, deadline, priority)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (batch_id) DO NOTHING
+RETURNING batch_id;
+
+-- name: insert_sequence
+INSERT INTO sequences (sequence_id, source_uri, decoder_version, calibration, frame_count)
+VALUES ($1, $2, $3, $4::jsonb, $5)
+ON CONFLICT (sequence_id) DO NOTHING
+RETURNING sequence_id;
+
+-- name: insert_frames
+INSERT INTO frames (sequence_id, frame_index, pts, timestamp_s, sha256, object_key, byte_offset,
+                    byte_length)
+SELECT $1, f.frame_index, f.pts, f.timestamp_s, f.sha256, f.object_key, f.byte_offset,
+       f.byte_length
+FROM unnest($2::integer[], $3::bigint[], $4::double precision[], $5::text[], $6::text[],
+            $7::bigint[], $8::bigint[])
+     AS f(frame_index, pts, timestamp_s, sha256, object_key, byte_offset, byte_length)
+ON CONFLICT DO NOTHING;
+
+-- name: insert_tasks
+INSERT INTO tasks (task_id, batch_id, project_id, sequence_id, first_frame, end_frame, overlap,
+                   kind, ontology_version)
+SELECT s.task_id, $1, b.project_id, $2, s.first_frame, s.end_frame, $3, s.kind,
+       p.ontology_version
+FROM unnest($4::text[], $5::integer[], $6::integer[], $7::text[])
+     AS s(task_id, first_frame, end_frame, kind)
+JOIN batches b ON b.batch_id = $1
+JOIN projects p ON p.project_id = b.project_id
+ON CONFLICT DO NOTHING;
+
+-- name: set_prelabels
+UPDATE tasks SET prelabels = $3::jsonb, updated_at = now()
+WHERE batch_id = $4 AND sequence_id = $1 AND first_frame = $2
+RETURNING task_id;
+
+-- name: batch_project
+SELECT project_id FROM batches WHERE batch_id = $1;
+
+-- name: stage_counts
+SELECT stage, count(*) AS tasks, sum(end_frame - first_frame) AS frames
+FROM tasks WHERE batch_id = $1 GROUP BY stage;
+
+-- name: batch_row
+SELECT batch_id, project_id, deadline, priority, at_risk, created_at FROM batches
+WHERE batch_id = $1;
+
+-- name: accepted_documents
+SELECT t.task_id, t.sequence_id, t.first_frame, t.end_frame, t.document, t.annotated_by,
+       t.ontology_version
+FROM tasks t WHERE t.batch_id = $1 AND t.stage = 'accepted'
+ORDER BY t.sequence_id, t.first_frame;
+
+-- name: list_skips
+SELECT s.task_id, s.user_id, s.reason, s.comment, s.created_at
+FROM skips s JOIN tasks t ON t.task_id = s.task_id
+WHERE NOT s.resolved AND s.reason IN ('ambiguous', 'guideline_question')
+  AND ($1 = '' OR t.project_id = $1)
+ORDER BY s.created_at LIMIT $2;
+
+-- name: task_count
+SELECT count(*) FROM tasks WHERE batch_id = $1;
+
+-- name: ledger_append
+INSERT INTO cost_ledger (batch_id, task_id, user_id, kind, seconds, cost, currency, frames)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: record_event
+INSERT INTO events (kind, batch_id, task_id, payload) VALUES ($1, $2, $3, $4::jsonb);
+
+-- name: accepted_since
+SELECT count(*) AS tasks, COALESCE(sum(end_frame - first_frame), 0) AS frames
+FROM tasks WHERE batch_id = $1 AND stage = 'accepted' AND accepted_at > now() - make_interval(secs => $2);
+
+-- name: cost_by_kind
+SELECT kind, sum(seconds) AS seconds, sum(cost) AS cost, min(currency) AS currency
+FROM cost_ledger WHERE batch_id = $1 GROUP BY kind ORDER BY kind;
+
+-- name: annotator_stats
+SELECT s.user_id, count(*) FILTER (WHERE s.stage = 'annotate') AS tasks_submitted,
+       COALESCE(sum(t.end_frame - t.first_frame) FILTER (WHERE s.stage = 'annotate'), 0) AS frames,
+       COALESCE((SELECT sum(c.seconds) FROM cost_ledger c
+                 WHERE c.batch_id = $1 AND c.user_id = s.user_id), 0) AS active_seconds,
+       COALESCE((SELECT sum(c.cost) FROM cost_ledger c
+                 WHERE c.batch_id = $1 AND c.user_id = s.user_id), 0) AS cost
+FROM submissions s JOIN tasks t ON t.task_id = s.task_id
+WHERE t.batch_id = $1
+GROUP BY s.user_id ORDER BY s.user_id;

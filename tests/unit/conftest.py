@@ -1,0 +1,36 @@
+"""Unit tier: no services. Network, ray.init and sleeps fail here."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import pytest
+
+
+class ForbiddenInUnitTests(RuntimeError):
+    """Raised when a unit test reaches for a service."""
+
+
+@pytest.fixture(autouse=True)
+def _no_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: Any, **kwargs: Any) -> None:
+        raise ForbiddenInUnitTests("network access in a unit test; move it to tests/integration")
+
+    def no_sleep(seconds: float) -> None:
+        raise ForbiddenInUnitTests("time.sleep in a unit test; poll state or inject a clock")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket.socket, "connect_ex", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(time, "sleep", no_sleep)
+    try:
+        import ray
+    except ImportError:  # pragma: no cover - ray is a dependency
+        return
+
+    def no_ray(*args: Any, **kwargs: Any) -> None:
+        raise ForbiddenInUnitTests("ray.init in a unit test; move it to tests/integration")
+
+    monkeypatch.setattr(ray, "init", no_ray)
