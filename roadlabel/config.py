@@ -28,9 +28,16 @@ ENV_VARS: dict[str, str] = {
     "ROADLABEL_LAKEFS_ACCESS_KEY": "lakeFS access key id",
     "ROADLABEL_LAKEFS_SECRET_KEY": "lakeFS secret access key",
     "ROADLABEL_LAKEFS_REPO": "lakeFS repository name (default roadlabel)",
+    "ROADLABEL_LAKEFS_STORAGE_NAMESPACE": "where lakeFS stores a new repository (default s3://BUCKET/lakefs/REPO/)",
     "ROADLABEL_SCHEDULER_PORT": "port the scheduler listens on (default 50051; 0 picks a free one)",
     "ROADLABEL_SCHEDULER_HOST": "address the scheduler binds (default 127.0.0.1)",
     "ROADLABEL_LEASE_TTL_S": "lease time-to-live in seconds (default 60)",
+    "ROADLABEL_METRICS_PORT": "port of the scheduler's Prometheus /metrics (default 9464; 0 picks one)",
+    "ROADLABEL_TLS_CERT": "PEM file of the scheduler's TLS certificate (with ROADLABEL_TLS_KEY)",
+    "ROADLABEL_TLS_KEY": "PEM file of the scheduler's TLS private key",
+    "ROADLABEL_TLS_CLIENT_CA": "PEM file of the CA that signs client certificates (mutual TLS)",
+    "ROADLABEL_QA_SAMPLE_RATE": "share of reviewed tasks sent to QA (default 0.05)",
+    "ROADLABEL_DOUBLE_ANNOTATION_RATE": "share of tasks annotated twice for agreement (default 0)",
 }
 
 
@@ -67,6 +74,12 @@ class Settings:
     scheduler_host: str = "127.0.0.1"
     scheduler_port: int = 50051
     lease_ttl_s: float = 60.0
+    metrics_port: int = 9464
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    qa_sample_rate: float = 0.05
+    double_annotation_rate: float = 0.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -88,7 +101,33 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         scheduler_host=env.get("ROADLABEL_SCHEDULER_HOST", "127.0.0.1"),
         scheduler_port=_int(env, "ROADLABEL_SCHEDULER_PORT", 50051, 0, 65535),
         lease_ttl_s=_float(env, "ROADLABEL_LEASE_TTL_S", 60.0, 1.0, 86400.0),
+        metrics_port=_int(env, "ROADLABEL_METRICS_PORT", 9464, 0, 65535),
+        tls_cert=_file(env, "ROADLABEL_TLS_CERT"),
+        tls_key=_file(env, "ROADLABEL_TLS_KEY"),
+        tls_client_ca=_file(env, "ROADLABEL_TLS_CLIENT_CA"),
+        qa_sample_rate=_float(env, "ROADLABEL_QA_SAMPLE_RATE", 0.05, 0.0, 1.0),
+        double_annotation_rate=_float(env, "ROADLABEL_DOUBLE_ANNOTATION_RATE", 0.0, 0.0, 1.0),
+        extra={k: v for k, v in env.items() if k == "ROADLABEL_LAKEFS_STORAGE_NAMESPACE"},
     )
+
+
+def check_tls(settings: Settings) -> None:
+    """TLS needs both certificate and key; mutual TLS also needs them."""
+    if (settings.tls_cert is None) != (settings.tls_key is None) or (
+            settings.tls_client_ca is not None and settings.tls_cert is None):
+        raise ConfigError("TLS is half configured",
+                          "set ROADLABEL_TLS_CERT and ROADLABEL_TLS_KEY together "
+                          "(and ROADLABEL_TLS_CLIENT_CA only with them)")
+
+
+def _file(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"{name}={raw!r} is not a readable file", "point it at a PEM file")
+    return path
 
 
 def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:

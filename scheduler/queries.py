@@ -1,4 +1,4 @@
-"""The scheduler's SQL, loaded once from sql/queries.sql by name."""
+"""The scheduler's SQL, loaded once from the .sql files in scheduler/sql/ by name."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ _HEADER = re.compile(r"^-- name: ([a-z_]+)\s*$", re.MULTILINE)
 
 @cache
 def all_queries() -> dict[str, str]:
-    """Every named query in queries.sql."""
-    text = resources.files("scheduler.sql").joinpath("queries.sql").read_text()
-    parts = _HEADER.split(text)
+    """Every named query of every .sql file in scheduler/sql/."""
     out: dict[str, str] = {}
-    for name, body in zip(parts[1::2], parts[2::2], strict=True):
-        if name in out:
-            raise RuntimeError(f"query {name!r} is defined twice in queries.sql")
-        out[name] = body.strip()
+    for entry in sorted(resources.files("scheduler.sql").iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".sql"):
+            continue
+        parts = _HEADER.split(entry.read_text())
+        for name, body in zip(parts[1::2], parts[2::2], strict=True):
+            if name in out:
+                raise RuntimeError(f"query {name!r} is defined twice (again in {entry.name})")
+            out[name] = body.strip()
     return out
 
 

@@ -26,6 +26,7 @@ from roadlabel.v1 import (
     review_pb2_grpc,
 )
 from scheduler.auth import AuthInterceptor
+from scheduler.metrics import Metrics, MetricsInterceptor
 from scheduler.service import SchedulerService
 from scheduler.servicers import AnnotatorServicer, IngestServicer, OpsServicer, ReviewServicer
 
@@ -49,6 +50,8 @@ class ServerOptions:
     reflection: bool = True
     sweep_interval_s: float = 1.0
     grace_s: float = 5.0
+    metrics_port: int | None = None  # None: no /metrics endpoint; 0: a free port
+    gauge_interval_s: float = 5.0
     tls_cert: bytes | None = None
     tls_key: bytes | None = None
     tls_client_ca: bytes | None = None
@@ -63,8 +66,11 @@ class SchedulerServer:
         self.service = service
         self.options = options
         self.health = health.aio.HealthServicer()
+        self.metrics = Metrics()
+        self.metrics_port: int | None = None
         self._server = grpc.aio.server(
-            interceptors=[*options.extra_interceptors, AuthInterceptor(pool)],
+            interceptors=[*options.extra_interceptors, MetricsInterceptor(self.metrics),
+                          AuthInterceptor(pool)],
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -98,6 +104,9 @@ class SchedulerServer:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self.failed = asyncio.get_running_loop().create_future()
         self._spawn("lease-sweeper", self._sweep_forever())
+        self._spawn("queue-gauges", self._gauges_forever())
+        if self.options.metrics_port is not None:
+            self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.host)
         return self.port
 
     def _bind(self) -> int:
@@ -136,12 +145,26 @@ class SchedulerServer:
             try:
                 n = await self.service.sweep_expired()
                 if n:
+                    self.metrics.lease_expiries.inc(n)
                     log.info("reclaimed %d expired lease(s)", n)
             except (OSError, asyncpg.PostgresConnectionError,
                     asyncpg.CannotConnectNowError) as exc:
                 # The database restarting is survivable; anything else stops the replica.
                 log.warning("lease sweep skipped: %r", exc)
             await asyncio.sleep(self.options.sweep_interval_s)
+
+    async def _gauges_forever(self) -> None:
+        while True:
+            try:
+                depth, active = await self.service.queue_gauges()
+            except (OSError, asyncpg.PostgresConnectionError,
+                    asyncpg.CannotConnectNowError) as exc:
+                log.warning("queue gauges skipped: %r", exc)
+            else:
+                for stage in ("annotate", "review", "qa"):
+                    self.metrics.queue_depth.labels(stage).set(depth.get(stage, 0))
+                self.metrics.active_annotators.set(active)
+            await asyncio.sleep(self.options.gauge_interval_s)
 
     async def wait(self) -> None:
         """Serve until terminated or until a background task fails (then raise it)."""

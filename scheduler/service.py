@@ -240,6 +240,13 @@ class SchedulerService:
             n: int = await conn.fetchval(q("sweep_expired"))
         return n
 
+    async def queue_gauges(self) -> tuple[dict[str, int], int]:
+        """Waiting tasks per stage, and how many users hold an active lease."""
+        async with connection(self.pool) as conn:
+            rows = await conn.fetch(q("queue_depth"))
+            active: int = await conn.fetchval(q("active_lease_users"))
+        return {r["stage"]: int(r["n"]) for r in rows}, active
+
     async def batch_status(self, batch_id: str) -> dict[str, Any]:
         """Counts per stage and frame totals of a batch."""
         async with connection(self.pool) as conn:

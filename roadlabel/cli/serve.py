@@ -20,22 +20,32 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Serve until terminated."""
+    from roadlabel.config import check_tls
     from roadlabel.objectstore import MinioStore
     from scheduler.app import start_replica
     from scheduler.server import ServerOptions
     from scheduler.service import SchedulerConfig
+    from scheduler.workflow import WorkflowConfig
 
     settings = _runtime.settings()
+    check_tls(settings)
     with Stack(settings) as ep:
-        options = ServerOptions(host=settings.scheduler_host, port=settings.scheduler_port,
-                                reflection=not args.no_reflection)
+        options = ServerOptions(
+            host=settings.scheduler_host, port=settings.scheduler_port,
+            reflection=not args.no_reflection, metrics_port=settings.metrics_port,
+            tls_cert=settings.tls_cert.read_bytes() if settings.tls_cert else None,
+            tls_key=settings.tls_key.read_bytes() if settings.tls_key else None,
+            tls_client_ca=settings.tls_client_ca.read_bytes() if settings.tls_client_ca else None)
+        workflow = WorkflowConfig(qa_sample_rate=settings.qa_sample_rate,
+                                  double_annotation_rate=settings.double_annotation_rate)
 
         async def go() -> None:
             replica = await start_replica(
                 ep.database_url, MinioStore(ep.s3), options,
-                SchedulerConfig(lease_ttl_s=settings.lease_ttl_s),
+                SchedulerConfig(lease_ttl_s=settings.lease_ttl_s, workflow=workflow),
                 run_migrations=not args.no_migrate)
-            print(f"scheduler listening on {settings.scheduler_host}:{replica.port}", flush=True)
+            print(f"scheduler listening on {settings.scheduler_host}:{replica.port}, "
+                  f"metrics on :{replica.server.metrics_port}", flush=True)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

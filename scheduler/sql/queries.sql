@@ -142,3 +142,13 @@ SELECT s.user_id, count(*) FILTER (WHERE s.stage = 'annotate') AS tasks_submitte
 FROM submissions s JOIN tasks t ON t.task_id = s.task_id
 WHERE t.batch_id = $1
 GROUP BY s.user_id ORDER BY s.user_id;
+
+-- name: queue_depth
+SELECT t.stage, count(*) AS n FROM tasks t
+WHERE t.stage <> 'accepted'
+  AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_id = t.task_id AND l.state = 'active'
+                  AND l.expires_at > now())
+GROUP BY t.stage;
+
+-- name: active_lease_users
+SELECT count(DISTINCT user_id) FROM leases WHERE state = 'active' AND expires_at > now();

@@ -52,6 +52,5 @@ def test_every_variable_read_is_documented() -> None:
     read = set()
     for path in list((ROOT / "roadlabel").rglob("*.py")) + list((ROOT / "scheduler").rglob("*.py")):
         read |= set(re.findall(r"\"((?:ROADLABEL|RAY)_[A-Z_]+)\"", path.read_text()))
-    undocumented = {v for v in read if v not in ENV_VARS} - {
-        "RAY_DEDUP_LOGS", "ROADLABEL_LAKEFS_STORAGE_NAMESPACE"}
+    undocumented = {v for v in read if v not in ENV_VARS} - {"RAY_DEDUP_LOGS"}
     assert undocumented == set()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
 
 from roadlabel.errors import ConfigError
-from roadlabel.labels import Box3D, FrameLabels, Lane, LabelDocument, wrap_yaw
+from roadlabel.labels import Box3D, FrameLabels, LabelDocument, Lane, wrap_yaw
 from roadlabel.labels_json import LabelFormatError, document_from_dict, document_to_dict
 from roadlabel.segments import plan_segments
 
@@ -19,7 +20,7 @@ def test_segments_overlap_and_cover_every_frame() -> None:
     segs = plan_segments(1000, 50, 5)
     covered = set().union(*(range(a, b) for a, b in segs))
     assert covered == set(range(1000))
-    assert all(b - a == 5 for (_, b), (a, _) in zip(segs, segs[1:], strict=False))
+    assert all(b - a == 5 for (_, b), (a, _) in itertools.pairwise(segs))
 
 
 @pytest.mark.parametrize(("k", "o"), [(0, 0), (5, 5), (5, -1)])
