@@ -34,6 +34,7 @@ class DemoSummary:
     prelabelled_tasks: int = 0
     accepted: int = 0
     commit: str = ""
+    cost_per_frame: float = 0.0
     versioning: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -45,6 +46,7 @@ class DemoSummary:
             f"frames       {self.frames}",
             f"tasks        {self.tasks} ({self.prelabelled_tasks} with pre-labels)",
             f"accepted     {self.accepted}",
+            f"cost/frame   {self.cost_per_frame:.4f} USD (simulated annotator time)",
             f"commit       {self.commit} ({self.versioning})",
             "seconds per stage:",
         ]
@@ -111,7 +113,8 @@ async def _pipeline(settings: Settings, ep: StackEndpoints, video: Path,
 
     store = MinioStore(ep.s3)
     cfg = SchedulerConfig(lease_ttl_s=settings.lease_ttl_s,
-                          workflow=WorkflowConfig(qa_sample_rate=0.2))
+                          workflow=WorkflowConfig(qa_sample_rate=0.2,
+                                                  double_annotation_rate=0.2))
     with _timed(summary, "scheduler"):
         replica = await start_replica(ep.database_url, store,
                                       ServerOptions(port=0, sweep_interval_s=1.0), cfg)
@@ -121,7 +124,9 @@ async def _pipeline(settings: Settings, ep: StackEndpoints, video: Path,
             await create_project(replica.pool, DEMO_PROJECT, ontology.default())
             names = ["ops-demo", "annotator-1", "annotator-2", "annotator-3", "reviewer-1",
                      "qa-1"]
-            tokens = {n: await add_user(replica.pool, n, n.split("-")[0], [DEMO_PROJECT])
+            rates = {"annotator": 18.0, "reviewer": 24.0, "qa": 30.0, "ops": 0.0}  # per hour
+            tokens = {n: await add_user(replica.pool, n, n.split("-")[0], [DEMO_PROJECT],
+                                        hourly_rate=rates[n.split("-")[0]])
                       for n in names}
         ops = connect(target, tokens["ops-demo"], deadline_s=30.0)
         await _create_batch(ops, summary.batch)
@@ -142,9 +147,13 @@ async def _pipeline(settings: Settings, ep: StackEndpoints, video: Path,
         summary.tasks = sum(status["stages"].values())
         summary.accepted = status["stages"].get("accepted", 0)
         with _timed(summary, "commit"):
+            from qa import DEFAULT_PROFILE
+            from scheduler.publish import gather
+
+            export = await gather(replica.pool, summary.batch, DEFAULT_PROFILE.version)
+            summary.cost_per_frame = float(export.lineage["cost_per_frame"])
             summary.commit, summary.versioning = await asyncio.to_thread(
-                _commit, settings, summary.batch, manifests,
-                await _accepted_documents(replica.pool, summary.batch))
+                _commit, settings, summary.batch, export, store)
         await ops.close()
     finally:
         await replica.stop()
@@ -202,31 +211,15 @@ async def _prelabel(ops: Any, batch: str, manifests: list[Any], store: Any) -> i
     return count
 
 
-async def _accepted_documents(pool: Any, batch: str) -> list[dict[str, Any]]:
-    from scheduler.queries import q
+def _commit(settings: Settings, batch: str, export: Any, store: Any) -> tuple[str, str]:
+    from roadlabel.manifest import SequenceManifest
+    from roadlabel.versioning import open_versioning
+    from scheduler.publish import publish
+    from workers.ingest.storage import manifest_key
 
-    async with pool.acquire() as conn:
-        return [dict(r) for r in await conn.fetch(q("accepted_documents"), batch)]
+    def read_manifest(seq: str) -> SequenceManifest:
+        return SequenceManifest.from_json(store.get(manifest_key(seq)).decode())
 
-
-def _commit(settings: Settings, batch: str, manifests: list[Any],
-            rows: list[dict[str, Any]]) -> tuple[str, str]:
-    from roadlabel.labels_json import document_from_dict
-    from roadlabel.versioning import open_versioning, publish_batch
-
-    docs = []
-    for r in rows:
-        doc = document_from_dict(r["document"])
-        docs.append(type(doc)(sequence_id=r["sequence_id"], first_frame=r["first_frame"],
-                              frames=doc.frames, ontology_version=r["ontology_version"],
-                              model_version=doc.model_version))
-    lineage = {
-        "ontology_version": rows[0]["ontology_version"] if rows else "",
-        "annotators": ",".join(sorted({str(r["annotated_by"]) for r in rows})),
-        "task_ids": ",".join(r["task_id"] for r in rows),
-        "model_version": docs[0].model_version if docs else "",
-    }
-    vs = open_versioning(settings)
-    ids = publish_batch(vs, batch, docs, manifests, lineage)
+    ids = publish(open_versioning(settings), batch, export, read_manifest)
     kind = "lakeFS" if settings.lakefs else f"git at {settings.git_repo_path}"
     return (ids[-1] if ids else "(nothing accepted)"), kind
