@@ -127,8 +127,24 @@ class SchedulerService:
         nexts = next_stages(Verdict.SUBMIT, task["task_id"], self.cfg.workflow)
         body = document_to_dict(doc)
         body["ontology_version"] = task["ontology_version"]
-        return await self._submit(who, lease_id, token, key, version, body, findings, nexts,
-                                  Verdict.SUBMIT, [], required_annotations(task["kind"]), active_s)
+        result = await self._submit(who, lease_id, token, key, version, body, findings, nexts,
+                                    Verdict.SUBMIT, [], required_annotations(task["kind"]),
+                                    active_s)
+        if task["kind"] == "gold" and task["gold"] and not result["replayed"]:
+            await self._record_gold(task, who.user_id, doc)
+        return result
+
+    async def _record_gold(self, task: dict[str, Any], user_id: str, doc: LabelDocument) -> None:
+        """Score a gold submission against the known answer (the client is never told)."""
+        from qa.gold import score_against_gold
+
+        gold = document_from_dict(task["gold"])
+        score = await asyncio.to_thread(score_against_gold, doc, gold)
+        payload = {"user": user_id, "score": score.score, "precision": score.precision,
+                   "recall": score.recall, "id_switches": score.id_switches}
+        async with connection(self.pool) as conn:
+            await conn.execute(q("record_event"), "gold_score", task["batch_id"],
+                               task["task_id"], payload)
 
     async def review(self, who: Caller, lease_id: str, token: int, key: str, version: int,
                      verdict: Verdict, comments: list[str],
@@ -227,6 +243,21 @@ class SchedulerService:
         if task_id is None:
             raise NotFound(f"no task of sequence {sequence_id} starts at frame {first_frame}")
         return str(task_id)
+
+    async def add_gold_task(self, accepted_task_id: str, batch_id: str) -> str:
+        """Mix a copy of an accepted task, its labels as the known answer, into a batch."""
+        async with connection(self.pool) as conn:
+            task_id = await conn.fetchval(q("create_gold_task"), accepted_task_id, batch_id)
+        if task_id is None:
+            raise NotFound(f"task {accepted_task_id} is not accepted with labels, or batch "
+                           f"{batch_id} does not exist, or the gold task already exists")
+        return str(task_id)
+
+    async def gold_scores(self, batch_id: str) -> dict[str, tuple[float, int]]:
+        """Mean gold score and number of gold tasks per annotator of a batch."""
+        async with connection(self.pool) as conn:
+            rows = await conn.fetch(q("gold_scores"), batch_id)
+        return {r["user_id"]: (float(r["score"]), int(r["n"])) for r in rows}
 
     async def list_skips(self, project: str, limit: int) -> list[dict[str, Any]]:
         """Ambiguous and guideline-question skips awaiting a QA lead."""

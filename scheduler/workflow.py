@@ -62,9 +62,24 @@ def next_stages(verdict: Verdict, task_id: str, cfg: WorkflowConfig) -> dict[str
     return {Stage.REVIEW: after_review, Stage.QA: Stage.ACCEPTED}
 
 
+#: Gold tasks never leave the annotate stage: every annotator meets them once, unmarked.
+GOLD_ANNOTATIONS = 1_000_000
+
+
 def required_annotations(task_kind: str) -> int:
     """How many distinct annotators a task needs before it goes to review."""
-    return 2 if task_kind == "double" else 1
+    return {"double": 2, "gold": GOLD_ANNOTATIONS}.get(task_kind, 1)
+
+
+def shows_previous_labels(task_kind: str, stage: str, sent_back: bool) -> bool:
+    """Whether a leased task starts from the labels last submitted on it.
+
+    Reviewers and QA check submitted labels, and reworked tasks resume them; but independent
+    annotations (double and gold tasks) must never see another annotator's answer.
+    """
+    if stage != "annotate":
+        return True
+    return task_kind == "normal" and sent_back
 
 
 def task_kind(task_id: str, cfg: WorkflowConfig) -> str:

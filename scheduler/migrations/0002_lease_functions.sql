@@ -43,7 +43,8 @@ BEGIN
       AND NOT (tk.stage IN ('review', 'qa') AND EXISTS (
                SELECT 1 FROM submissions s WHERE s.task_id = tk.task_id
                AND s.user_id = p_user AND s.stage = 'annotate'))
-      AND NOT (tk.kind = 'double' AND tk.stage = 'annotate' AND EXISTS (
+      -- Double and gold tasks are annotated by several people, each at most once.
+      AND NOT (tk.kind IN ('double', 'gold') AND tk.stage = 'annotate' AND EXISTS (
                SELECT 1 FROM submissions s WHERE s.task_id = tk.task_id
                AND s.user_id = p_user AND s.stage = 'annotate'
                AND s.next_stage = 'annotate'))

@@ -18,7 +18,7 @@ from scheduler.convert import (
 )
 from scheduler.service import Leased, SchedulerService
 from scheduler.status import grpc_errors
-from scheduler.workflow import Stage
+from scheduler.workflow import Stage, shows_previous_labels
 
 SKIP_REASONS = {
     annotator_pb2.SKIP_REASON_AMBIGUOUS: "ambiguous",
@@ -64,7 +64,8 @@ class AnnotatorServicer(annotator_pb2_grpc.AnnotatorServiceServicer):
         if t.get("prelabels"):
             task.prelabels.CopyFrom(document_to_pb(document_from_dict(t["prelabels"])))
         # Resume from the saved draft, else from the last submitted labels (review, rework).
-        draft = leased.draft or t.get("document")
+        previous = shows_previous_labels(t["kind"], t["stage"], bool(t["review_comments"]))
+        draft = leased.draft or (t.get("document") if previous else None)
         if draft:
             task.draft.CopyFrom(document_to_pb(document_from_dict(draft)))
         return task

@@ -5,12 +5,12 @@ SELECT t.task_id, t.sequence_id, t.first_frame, t.end_frame, t.overlap, t.docume
        t.annotated_by, t.ontology_version, t.prelabels->>'model_version' AS model_version,
        p.guideline_version
 FROM tasks t JOIN projects p ON p.project_id = t.project_id
-WHERE t.batch_id = $1 AND t.stage = 'accepted'
+WHERE t.batch_id = $1 AND t.stage = 'accepted' AND t.kind <> 'gold'
 ORDER BY t.sequence_id, t.first_frame;
 
 -- name: publish_task_totals
 SELECT count(*) AS total, count(*) FILTER (WHERE stage = 'accepted') AS accepted
-FROM tasks WHERE batch_id = $1;
+FROM tasks WHERE batch_id = $1 AND kind <> 'gold';
 
 -- name: publish_verdicts
 SELECT count(*) FILTER (WHERE s.verdict = 'approve') AS approved,

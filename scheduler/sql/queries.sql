@@ -18,7 +18,8 @@ SELECT rl_release($1::uuid, $2, $3, $4, $5);
 SELECT rl_sweep_expired();
 
 -- name: lease_task
-SELECT l.task_id, t.kind, t.stage, t.first_frame, t.end_frame, t.project_id, t.gold,
+SELECT l.task_id, l.user_id, t.batch_id, t.kind, t.stage, t.first_frame, t.end_frame,
+       t.project_id, t.gold,
        p.ontology, p.ontology_version
 FROM leases l JOIN tasks t ON t.task_id = l.task_id JOIN projects p ON p.project_id = t.project_id
 WHERE l.lease_id = $1::uuid;
@@ -95,7 +96,7 @@ SELECT project_id FROM batches WHERE batch_id = $1;
 
 -- name: stage_counts
 SELECT stage, count(*) AS tasks, sum(end_frame - first_frame) AS frames
-FROM tasks WHERE batch_id = $1 GROUP BY stage;
+FROM tasks WHERE batch_id = $1 AND kind <> 'gold' GROUP BY stage;
 
 -- name: batch_row
 SELECT batch_id, project_id, deadline, priority, at_risk, created_at FROM batches
@@ -152,3 +153,19 @@ GROUP BY t.stage;
 
 -- name: active_lease_users
 SELECT count(DISTINCT user_id) FROM leases WHERE state = 'active' AND expires_at > now();
+
+-- name: create_gold_task
+INSERT INTO tasks (task_id, batch_id, project_id, sequence_id, first_frame, end_frame, overlap,
+                   kind, gold, prelabels, ontology_version)
+SELECT 'gold/' || $2 || '/' || t.task_id, $2, b.project_id, t.sequence_id, t.first_frame,
+       t.end_frame, t.overlap, 'gold', t.document, t.prelabels, t.ontology_version
+FROM tasks t JOIN batches b ON b.batch_id = $2
+WHERE t.task_id = $1 AND t.stage = 'accepted' AND t.document IS NOT NULL
+ON CONFLICT DO NOTHING
+RETURNING task_id;
+
+-- name: gold_scores
+SELECT payload->>'user' AS user_id, avg((payload->>'score')::double precision) AS score,
+       count(*) AS n
+FROM events WHERE kind = 'gold_score' AND batch_id = $1
+GROUP BY payload->>'user' ORDER BY 1;

@@ -1,0 +1,72 @@
+"""Double annotation for agreement and unmarked gold tasks, over real gRPC."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from roadlabel.config import S3Settings
+from roadlabel.v1 import review_pb2, tasks_pb2
+from tests.integration.conftest import run
+from tests.integration.scheduler.harness import car_document, register, scheduler_env
+from tests.integration.scheduler.test_lease_flow import lease, submit
+
+
+def test_double_task_needs_two_annotators_who_never_see_each_other(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings, double_rate=1.0) as env:
+            await register(env, n_frames=5, segment=5, overlap=0)
+            first = await lease(env, "annotator-1")
+            r1 = await submit(env, "annotator-1", first, doc=car_document("seq1", 0, 5))
+            assert r1.next_stage == tasks_pb2.STAGE_ANNOTATE
+            with pytest.raises(grpc.aio.AioRpcError) as again:
+                await lease(env, "annotator-1")  # the same person never annotates it twice
+            assert again.value.code() == grpc.StatusCode.NOT_FOUND
+            second = await lease(env, "annotator-2")
+            assert second.task.task_id == first.task.task_id
+            assert len(second.task.draft.frames) == 0  # independent: no peek at annotator-1
+            r2 = await submit(env, "annotator-2", second, doc=car_document("seq1", 0, 5, dx=1.1))
+            assert r2.next_stage == tasks_pb2.STAGE_REVIEW
+
+    run(scenario())
+
+
+def test_gold_task_is_unmarked_scored_and_kept_out_of_the_batch(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings) as env:
+            [task_id] = await register(env, batch="b0", n_frames=5, segment=5, overlap=0)
+            leased = await lease(env, "annotator-1")
+            await submit(env, "annotator-1", leased, doc=car_document("seq1", 0, 5))
+            review = await lease(env, "reviewer-1")
+            rc = env.client("reviewer-1")
+            await rc.review.SubmitReview(review_pb2.SubmitReviewRequest(
+                lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
+                idempotency_key="r", document_version=review.task.document_version,
+                verdict=review_pb2.VERDICT_APPROVE), metadata=rc.metadata, timeout=5)
+            await register(env, batch="b1", sequence="seq2", n_frames=10, segment=5, overlap=0)
+            service = env.replica.server.service
+            gold_id = await service.add_gold_task(task_id, "b1")
+            seen: dict[str, list[str]] = {"annotator-1": [], "annotator-2": []}
+            for user, dx in (("annotator-1", 1.0), ("annotator-2", 3.0)):
+                while True:
+                    try:
+                        got = await lease(env, user)
+                    except grpc.aio.AioRpcError as exc:
+                        assert exc.code() == grpc.StatusCode.NOT_FOUND
+                        break
+                    seen[user].append(got.task.task_id)
+                    assert len(got.task.draft.frames) == 0  # the answer never leaks
+                    doc = car_document(got.task.sequence_id, got.task.first_frame,
+                                       got.task.end_frame, dx=dx)
+                    result = await submit(env, user, got, doc=doc)
+                    assert len(result.findings) == 0  # nothing marks the gold task
+            assert gold_id in seen["annotator-1"] and gold_id in seen["annotator-2"]
+            scores = await service.gold_scores("b1")
+            assert scores["annotator-1"][0] > 0.9  # matches the known answer
+            assert scores["annotator-2"][0] < scores["annotator-1"][0]  # 2 m/frame off
+            status = await service.batch_status("b1")
+            assert status["stages"] == {"review": 2}  # gold is not part of the batch
+
+    run(scenario())
