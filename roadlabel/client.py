@@ -58,11 +58,19 @@ class Client:
         await self.channel.close()
 
 
-def connect(target: str, token: str, deadline_s: float = DEFAULT_DEADLINE_S) -> Client:
-    """An insecure loopback/LAN channel to a scheduler (or its load balancer)."""
-    channel = grpc.aio.insecure_channel(target, options=[
+def connect(target: str, token: str, deadline_s: float = DEFAULT_DEADLINE_S, *,
+            tls_ca: bytes | None = None, client_cert: bytes | None = None,
+            client_key: bytes | None = None, server_name: str | None = None) -> Client:
+    """A channel to a scheduler (or its load balancer); TLS when a CA is given, mTLS with a
+    client certificate as well."""
+    options = [
         ("grpc.max_receive_message_length", 32 * 1024 * 1024),
         ("grpc.enable_retries", 1),
         ("grpc.keepalive_time_ms", 30_000),
-    ])
-    return Client(channel, token, deadline_s)
+    ]
+    if tls_ca is None:
+        return Client(grpc.aio.insecure_channel(target, options=options), token, deadline_s)
+    if server_name:
+        options.append(("grpc.ssl_target_name_override", server_name))
+    creds = grpc.ssl_channel_credentials(tls_ca, client_key, client_cert)
+    return Client(grpc.aio.secure_channel(target, creds, options=options), token, deadline_s)
