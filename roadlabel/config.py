@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,6 +23,8 @@ ENV_VARS: dict[str, str] = {
     "ROADLABEL_S3_SECRET_KEY": "S3 secret key (default roadlabel-secret for the embedded store)",
     "ROADLABEL_S3_BUCKET": "bucket for frames and manifests (default roadlabel)",
     "ROADLABEL_S3_SECURE": "1 to use HTTPS towards S3 (default 0)",
+    "ROADLABEL_S3_PUBLIC_ENDPOINT": "host:port or URL clients use for presigned frame URLs "
+                                    "(default: ROADLABEL_S3_ENDPOINT)",
     "RAY_ADDRESS": "Ray cluster address; unset starts a local Ray",
     "ROADLABEL_LAKEFS_ENDPOINT": "lakeFS API URL; unset uses the embedded git repository",
     "ROADLABEL_LAKEFS_ACCESS_KEY": "lakeFS access key id",
@@ -50,6 +52,13 @@ class S3Settings:
     secret_key: str = "roadlabel-secret"
     bucket: str = "roadlabel"
     secure: bool = False
+    public_endpoint: str | None = None
+
+    def for_clients(self) -> S3Settings:
+        """The settings annotation clients reach S3 with (for presigned URLs)."""
+        if not self.public_endpoint:
+            return self
+        return replace(self, endpoint=self.public_endpoint, public_endpoint=None)
 
 
 @dataclass(frozen=True)
@@ -189,7 +198,19 @@ def _s3(env: Mapping[str, str]) -> S3Settings:
         secret_key=env.get("ROADLABEL_S3_SECRET_KEY", "roadlabel-secret"),
         bucket=env.get("ROADLABEL_S3_BUCKET", "roadlabel"),
         secure=secure == "1",
+        public_endpoint=_public_endpoint(env),
     )
+
+
+def _public_endpoint(env: Mapping[str, str]) -> str | None:
+    raw = env.get("ROADLABEL_S3_PUBLIC_ENDPOINT") or None
+    if raw and "://" in raw:
+        parsed = urlparse(raw)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(f"ROADLABEL_S3_PUBLIC_ENDPOINT={raw!r} is not an http(s) URL",
+                              "set it like https://frames.example.com or host:port")
+        return parsed.netloc
+    return raw
 
 
 def _lakefs(env: Mapping[str, str]) -> LakeFSSettings | None:

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
         async def go() -> None:
             replica = await start_replica(
-                ep.database_url, MinioStore(ep.s3), options,
+                ep.database_url, MinioStore(ep.s3.for_clients()), options,
                 SchedulerConfig(lease_ttl_s=settings.lease_ttl_s, workflow=workflow),
                 run_migrations=not args.no_migrate)
             print(f"scheduler listening on {settings.scheduler_host}:{replica.port}, "
