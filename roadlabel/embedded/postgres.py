@@ -51,14 +51,26 @@ class EmbeddedPostgres:
         if self.running():
             self.port = self._running_port()
             return
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=off -c max_connections=300"
-        self._run(["pg_ctl", "-D", str(self.data_dir), "-w", "-t", "30", "-o", options,
-                   "-l", str(self.data_dir / "server.log"), "start"])
+        for attempt in range(3):
+            try:
+                self._start_server()
+                break
+            except ServiceUnavailable:
+                # Another process may have taken the port we picked; try a fresh one.
+                if attempt == 2 or self.running():
+                    raise
+                self.port = free_port()
         self._run([
             "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres",
             "-tAc", "SELECT 1 FROM pg_database WHERE datname='roadlabel'",
         ], check_output="1", otherwise=["createdb", "-h", "127.0.0.1", "-p", str(self.port),
                                         "-U", "postgres", "roadlabel"])
+
+    def _start_server(self) -> None:
+        options = (f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=off "
+                   "-c max_connections=300")
+        self._run(["pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-o", options,
+                   "-l", str(self.data_dir / "server.log"), "start"])
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server if it runs."""
@@ -110,11 +122,13 @@ class EmbeddedPostgres:
         argv = [str(_bin(cmd[0])), *cmd[1:]]
         try:
             result = subprocess.run(argv, capture_output=True, text=True, user=self._user,
-                                    timeout=60, check=True, cwd="/")
+                                    timeout=90, check=True, cwd="/")
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             log = self.data_dir / "server.log"
+            detail = (exc.stderr or "").strip().splitlines() if isinstance(exc.stderr, str) else []
+            why = f": {detail[-1]}" if detail else ""
             raise ServiceUnavailable(
-                f"embedded PostgreSQL failed at '{cmd[0]}' (see {log})",
+                f"embedded PostgreSQL failed at '{cmd[0]} {cmd[-1]}'{why} (see {log})",
                 "free the data directory or set ROADLABEL_DATABASE_URL to a running PostgreSQL",
             ) from exc
         if check_output is not None and otherwise and result.stdout.strip() != check_output:
