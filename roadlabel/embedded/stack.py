@@ -31,9 +31,10 @@ class Stack:
     """Context manager: embedded services up on enter, the ones it started down on exit."""
 
     def __init__(self, settings: Settings, keep_running: bool = False,
-                 need_s3: bool = True) -> None:
+                 need_s3: bool = True, need_pg: bool = True) -> None:
         self.settings = settings
         self.need_s3 = need_s3
+        self.need_pg = need_pg
         self.keep_running = keep_running
         self._pg: EmbeddedPostgres | None = None
         self._s3: EmbeddedS3 | None = None
@@ -50,7 +51,7 @@ class Stack:
         db_url = self.settings.database_url or (reused.database_url if reused else None)
         s3 = self.settings.s3 if self.settings.s3.endpoint else (reused.s3 if reused else None)
         try:
-            if db_url is None:
+            if db_url is None and self.need_pg:
                 self._pg = EmbeddedPostgres(self.settings.home / "postgres")
                 self._pg.start()
                 db_url = self._pg.url
@@ -63,7 +64,8 @@ class Stack:
             raise
         if self.need_s3 and self._s3 is None and s3 is not None:
             _check_s3(s3)
-        self.endpoints = StackEndpoints(db_url, s3 or self.settings.s3, self.settings.ray_address)
+        self.endpoints = StackEndpoints(db_url or "", s3 or self.settings.s3,
+                                        self.settings.ray_address)
         if self.keep_running:
             self._record()
         return self.endpoints
