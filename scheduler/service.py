@@ -150,6 +150,8 @@ class SchedulerService:
                      verdict: Verdict, comments: list[str],
                      corrected: LabelDocument | None, active_s: float = 0.0) -> dict[str, Any]:
         """Approve or reject a task leased at review or QA."""
+        if who.role not in ("reviewer", "qa", "admin"):
+            raise PermissionDenied(f"role '{who.role}' may not approve or reject work")
         if not key:
             raise InvalidArgument([("idempotency_key", "required: a unique key per submission")])
         if verdict is Verdict.REJECT and not comments:
@@ -259,11 +261,25 @@ class SchedulerService:
             rows = await conn.fetch(q("gold_scores"), batch_id)
         return {r["user_id"]: (float(r["score"]), int(r["n"])) for r in rows}
 
-    async def list_skips(self, project: str, limit: int) -> list[dict[str, Any]]:
-        """Ambiguous and guideline-question skips awaiting a QA lead."""
+    async def list_skips(self, who: Caller, project: str, limit: int) -> list[dict[str, Any]]:
+        """Ambiguous and guideline-question skips awaiting a QA lead, in the caller's projects."""
+        if project:
+            require_project(who, project)
+        projects = [project] if project else list(who.projects)
         async with connection(self.pool) as conn:
-            rows = await conn.fetch(q("list_skips"), project, limit)
+            rows = await conn.fetch(q("list_skips"), projects, who.role == "admin", limit)
         return [dict(r) for r in rows]
+
+    async def require_batch(self, who: Caller, batch_id: str) -> str:
+        """The batch's project, when the caller may see it; else PermissionDenied/NotFound."""
+        async with connection(self.pool) as conn:
+            project = await conn.fetchval(q("batch_project"), batch_id)
+        if project is None:
+            if who.role == "admin":
+                raise NotFound(f"batch '{batch_id}' does not exist")
+            raise PermissionDenied(f"batch '{batch_id}' is not in any of your projects")
+        require_project(who, str(project))
+        return str(project)
 
     async def sweep_expired(self) -> int:
         """End every time-expired lease; return how many."""
@@ -290,6 +306,12 @@ class SchedulerService:
         return {"batch": dict(batch), "stages": stages,
                 "frames_total": sum(frames.values()),
                 "frames_accepted": frames.get("accepted", 0)}
+
+
+def require_project(who: Caller, project: str) -> None:
+    """Admins see every project; everyone else only the projects they are members of."""
+    if who.role != "admin" and project not in who.projects:
+        raise PermissionDenied(f"you are not a member of project '{project}'")
 
 
 def _classes(ontology: dict[str, Any]) -> dict[str, dict[str, tuple[str, ...]]]:

@@ -5,19 +5,20 @@ from __future__ import annotations
 import grpc
 
 from roadlabel.v1 import ingest_pb2, ingest_pb2_grpc
-from scheduler.auth import caller
+from scheduler.auth import Caller, caller
 from scheduler.convert import document_from_pb
 from scheduler.errors import InvalidArgument, PermissionDenied
-from scheduler.service import SchedulerService
+from scheduler.service import SchedulerService, require_project
 from scheduler.status import grpc_errors
 
 WRITERS = ("admin", "ops")
 
 
-def _require_writer() -> None:
+def _require_writer() -> Caller:
     who = caller()
     if who.role not in WRITERS:
         raise PermissionDenied(f"role '{who.role}' may not register work; use an ops token")
+    return who
 
 
 class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
@@ -29,7 +30,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
     @grpc_errors
     async def CreateBatch(self, request: ingest_pb2.CreateBatchRequest,
                           context: grpc.aio.ServicerContext) -> ingest_pb2.CreateBatchResponse:
-        _require_writer()
+        who = _require_writer()
         if not request.batch_id or not request.project_id:
             raise InvalidArgument([(f, "required") for f in ("batch_id", "project_id")
                                    if not getattr(request, f)])
@@ -38,6 +39,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             from datetime import UTC
 
             deadline = deadline.replace(tzinfo=UTC)
+        require_project(who, request.project_id)
         created = await self.service.create_batch(request.batch_id, request.project_id,
                                                   deadline, request.priority)
         return ingest_pb2.CreateBatchResponse(batch_id=request.batch_id, created=created)
@@ -46,7 +48,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
     async def RegisterSequence(
         self, request: ingest_pb2.RegisterSequenceRequest, context: grpc.aio.ServicerContext
     ) -> ingest_pb2.RegisterSequenceResponse:
-        _require_writer()
+        who = _require_writer()
+        await self.service.require_batch(who, request.batch_id)
         frames = [{"frame_index": f.frame_index, "pts": f.pts, "timestamp_s": f.timestamp_s,
                    "sha256": f.sha256, "key": f.key, "offset": f.offset, "length": f.length}
                   for f in request.frames]
@@ -69,7 +72,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
     async def RegisterPrelabels(
         self, request: ingest_pb2.RegisterPrelabelsRequest, context: grpc.aio.ServicerContext
     ) -> ingest_pb2.RegisterPrelabelsResponse:
-        _require_writer()
+        who = _require_writer()
+        await self.service.require_batch(who, request.batch_id)
         doc = document_from_pb(request.prelabels, request.first_frame)
         task_id = await self.service.register_prelabels(
             request.batch_id, request.sequence_id, request.first_frame, doc)

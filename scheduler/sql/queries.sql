@@ -112,8 +112,8 @@ ORDER BY t.sequence_id, t.first_frame;
 SELECT s.task_id, s.user_id, s.reason, s.comment, s.created_at
 FROM skips s JOIN tasks t ON t.task_id = s.task_id
 WHERE NOT s.resolved AND s.reason IN ('ambiguous', 'guideline_question')
-  AND ($1 = '' OR t.project_id = $1)
-ORDER BY s.created_at LIMIT $2;
+  AND (t.project_id = ANY($1::text[]) OR ($2 AND cardinality($1::text[]) = 0))
+ORDER BY s.created_at LIMIT $3;
 
 -- name: task_count
 SELECT count(*) FROM tasks WHERE batch_id = $1;

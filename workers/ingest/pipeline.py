@@ -17,7 +17,7 @@ from typing import Any
 
 import ray
 
-from roadlabel.errors import UserError
+from roadlabel.errors import ServiceUnavailable, UserError
 from roadlabel.labels import Calibration
 from roadlabel.manifest import FrameRecord, SequenceManifest
 from roadlabel.objectstore import ObjectStore
@@ -66,15 +66,25 @@ def ingest_videos(
     return _Batch(list(paths), batch, options or IngestOptions(), store, registrar, progress).run()
 
 
-def ensure_ray() -> None:
+def ensure_ray(attempts: int = 2) -> None:
     """Join RAY_ADDRESS's cluster, or start a local Ray, unless Ray is already up."""
-    if not ray.is_initialized():
-        ray.init(
-            address=os.environ.get("RAY_ADDRESS") or None,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.WARNING,
-        )
+    address = os.environ.get("RAY_ADDRESS") or None
+    for attempt in range(attempts):
+        if ray.is_initialized():
+            return
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING)
+            return
+        except (ConnectionError, TimeoutError, RuntimeError) as exc:
+            ray.shutdown()
+            if attempt == attempts - 1:
+                where = f"the Ray cluster at RAY_ADDRESS={address}" if address else "a local Ray"
+                first = (str(exc).splitlines() or [""])[0][:200]
+                raise ServiceUnavailable(
+                    f"could not start or join {where} ({type(exc).__name__}: {first})",
+                    "check RAY_ADDRESS, or free CPU/memory and retry",
+                ) from exc
 
 
 @dataclass
