@@ -63,7 +63,7 @@ def connect(target: str, token: str, deadline_s: float = DEFAULT_DEADLINE_S, *,
             client_key: bytes | None = None, server_name: str | None = None) -> Client:
     """A channel to a scheduler (or its load balancer); TLS when a CA is given, mTLS with a
     client certificate as well."""
-    options = [
+    options: list[tuple[str, int | str]] = [
         ("grpc.max_receive_message_length", 32 * 1024 * 1024),
         ("grpc.enable_retries", 1),
         ("grpc.keepalive_time_ms", 30_000),

@@ -138,7 +138,7 @@ async def review_one(client: Client, stage: tasks_pb2.Stage.ValueType, stats: Si
         idempotency_key=str(uuid.uuid4()), document_version=leased.task.document_version,
         verdict=review_pb2.VERDICT_APPROVE if approve else review_pb2.VERDICT_REJECT,
         comments=[] if approve else ["box sizes look off; please re-check"],
-        frames_checked=len(leased.task.frames))
+        frames_checked=len(leased.task.frames), active_seconds=1.0)
     await _retrying(lambda r=request: client.review.SubmitReview(r, metadata=md, timeout=t))
     stats.submitted += 1
     return True

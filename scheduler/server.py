@@ -27,6 +27,7 @@ from roadlabel.v1 import (
 )
 from scheduler.auth import AuthInterceptor
 from scheduler.metrics import Metrics, MetricsInterceptor
+from scheduler.ops_loop import OpsLoop
 from scheduler.service import SchedulerService
 from scheduler.servicers import AnnotatorServicer, IngestServicer, OpsServicer, ReviewServicer
 
@@ -52,6 +53,7 @@ class ServerOptions:
     grace_s: float = 5.0
     metrics_port: int | None = None  # None: no /metrics endpoint; 0: a free port
     gauge_interval_s: float = 5.0
+    ops_interval_s: float = 5.0
     tls_cert: bytes | None = None
     tls_key: bytes | None = None
     tls_client_ca: bytes | None = None
@@ -105,6 +107,8 @@ class SchedulerServer:
         self.failed = asyncio.get_running_loop().create_future()
         self._spawn("lease-sweeper", self._sweep_forever())
         self._spawn("queue-gauges", self._gauges_forever())
+        self._spawn("ops-loop", OpsLoop.for_service(self.service, self.metrics,
+                                                    self.options.ops_interval_s).run_forever())
         if self.options.metrics_port is not None:
             self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.host)
         return self.port

@@ -218,7 +218,9 @@ class SchedulerService:
     async def register_sequence(self, batch_id: str, sequence_id: str, source_uri: str,
                                 decoder_version: str, calibration: dict[str, Any],
                                 frames: list[dict[str, Any]],
-                                segments: list[tuple[int, int]], overlap: int) -> dict[str, Any]:
+                                segments: list[tuple[int, int]], overlap: int,
+                                cpu_seconds: float = 0.0,
+                                gpu_seconds: float = 0.0) -> dict[str, Any]:
         """Register a sequence, its frames and one task per segment, idempotently."""
         ids = [f"{batch_id}/{sequence_id}/{a:06d}-{b:06d}" for a, b in segments]
         kinds = [task_kind(t, self.cfg.workflow) for t in ids]
@@ -234,16 +236,23 @@ class SchedulerService:
                 [f["offset"] for f in frames], [f["length"] for f in frames])
             await conn.execute(q("insert_tasks"), batch_id, sequence_id, overlap, ids,
                                [a for a, _ in segments], [b for _, b in segments], kinds)
+            await conn.fetchval(q("record_compute"), f"ingest:{batch_id}/{sequence_id}", batch_id,
+                                sequence_id, None, "ingest", cpu_seconds, gpu_seconds,
+                                len(frames), sum(f["length"] for f in frames))
         return {"frames": len(frames), "tasks": len(ids), "created": created is not None}
 
     async def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
-                                 doc: LabelDocument) -> str:
+                                 doc: LabelDocument, cpu_seconds: float = 0.0,
+                                 gpu_seconds: float = 0.0) -> str:
         """Attach pre-labels to the batch's task whose segment starts at first_frame."""
-        async with connection(self.pool) as conn:
+        async with self.pool.acquire() as conn, conn.transaction():
             task_id = await conn.fetchval(q("set_prelabels"), sequence_id, first_frame,
                                           document_to_dict(doc), batch_id)
-        if task_id is None:
-            raise NotFound(f"no task of sequence {sequence_id} starts at frame {first_frame}")
+            if task_id is None:
+                raise NotFound(f"no task of sequence {sequence_id} starts at frame {first_frame}")
+            await conn.fetchval(q("record_compute"), f"prelabel:{task_id}:{doc.model_version}",
+                                batch_id, sequence_id, task_id, "prelabel", cpu_seconds,
+                                gpu_seconds, len(doc.frames), 0)
         return str(task_id)
 
     async def add_gold_task(self, accepted_task_id: str, batch_id: str) -> str:

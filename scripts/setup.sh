@@ -11,6 +11,12 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 if [ "${1:-}" = "test" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  # The report test opens the HTML report in headless Chromium (Debian's package).
+  if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq chromium >/dev/null || echo "note: could not install chromium"
+  fi
+  # openssl makes the throwaway CA of the TLS tests; git backs the embedded dataset repository.
   # buf (proto lint) comes from the npm registry when npm is there; the test says if not.
   if command -v npm >/dev/null 2>&1 && [ ! -x .tools/node_modules/.bin/buf ]; then
     npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0 \

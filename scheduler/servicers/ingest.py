@@ -64,7 +64,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                        "camera_to_ego": list(cal.camera_to_ego)}
         result = await self.service.register_sequence(
             request.batch_id, request.sequence_id, request.source_uri, request.decoder_version,
-            calibration, frames, segments, request.overlap)
+            calibration, frames, segments, request.overlap, request.cpu_seconds,
+            request.gpu_seconds)
         return ingest_pb2.RegisterSequenceResponse(frames=result["frames"], tasks=result["tasks"],
                                                    created=result["created"])
 
@@ -76,5 +77,6 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         await self.service.require_batch(who, request.batch_id)
         doc = document_from_pb(request.prelabels, request.first_frame)
         task_id = await self.service.register_prelabels(
-            request.batch_id, request.sequence_id, request.first_frame, doc)
+            request.batch_id, request.sequence_id, request.first_frame, doc,
+            request.cpu_seconds, request.gpu_seconds)
         return ingest_pb2.RegisterPrelabelsResponse(task_id=task_id)
