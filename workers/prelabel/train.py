@@ -1,0 +1,262 @@
+"""Train the baseline pre-label model on synthetic scenes and export it to ONNX.
+
+Run with the training environment (PyTorch is a training-only dependency)::
+
+    /tmp/train-venv/bin/python -m workers.prelabel.train --out workers/prelabel/models/baseline.onnx
+
+The network is a small CenterNet-style monocular detector: a stride-8 convolutional trunk with
+row/column coordinate channels (depth on a flat road is mostly a function of image row), a
+per-cell class heatmap plus box regression, and a row-anchor lane head. Training seeds start at
+TRAIN_SEED0; benchmarks use seeds below it, so they are never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workers.prelabel.camera import scale_calibration
+from workers.prelabel.contract import CONTRACT_VERSION, ModelSpec
+from workers.prelabel.decode import intrinsics_vector
+from workers.prelabel.preprocess import to_input
+from workers.prelabel.targets import encode_frame
+from workers.synth import SceneConfig, iter_frames, make_scene
+
+TRAIN_SEED0 = 100_000
+SPEC = ModelSpec(96, 160, 12, 20, ("car", "pedestrian", "cyclist"), 6,
+                 tuple(float(r) for r in np.linspace(0.54, 0.98, 12).round(4)), "")
+FX_REF = 80.0 / math.tan(math.radians(30.0))  # input-size focal length of the training camera
+TARGET_KEYS = ("heatmap", "box_reg", "box_mask", "lane_exist", "lane_type", "lane_color",
+               "lane_u", "lane_vis")
+
+
+def build_dataset(n_sequences: int, frames_per_seq: int, step: int,
+                  seed0: int = TRAIN_SEED0) -> dict[str, np.ndarray]:
+    """Render sequences and encode their targets (all numpy; no torch)."""
+    cfg = SceneConfig(n_frames=frames_per_seq)
+    images, intr, targets = [], [], {k: [] for k in TARGET_KEYS}  # type: ignore[var-annotated]
+    for i in range(n_sequences):
+        scene = make_scene(seed0 + i, cfg)
+        cal_in = scale_calibration(scene.calibration, SPEC.input_width, SPEC.input_height)
+        for image, labels in iter_frames(scene, range(0, frames_per_seq, step)):
+            images.append(to_input([image], SPEC.input_height, SPEC.input_width)[0])
+            intr.append(intrinsics_vector(cal_in))
+            for k, v in encode_frame(labels, SPEC, scene.calibration).items():
+                targets[k].append(v)
+    data = {"image": np.stack(images), "intrinsics": np.stack(intr)}
+    data.update({k: np.stack(v) for k, v in targets.items()})
+    return data
+
+
+def build_net() -> Any:
+    """The torch module (torch imported here: training-only dependency)."""
+    import torch
+    from torch import nn
+
+    def block(cin: int, cout: int, stride: int) -> nn.Module:
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+                             nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+    n_l, n_r = SPEC.n_lanes, len(SPEC.lane_rows)
+
+    class Net(nn.Module):  # type: ignore[misc]  # torch is untyped here
+        def __init__(self) -> None:
+            super().__init__()
+            self.trunk = nn.Sequential(block(3, 24, 2), block(24, 32, 2), block(32, 32, 1),
+                                       block(32, 64, 2), block(64, 64, 1))
+            self.neck = nn.Sequential(block(66, 96, 1), block(96, 96, 1),
+                                      nn.Sequential(nn.Conv2d(96, 96, 3, 1, 2, dilation=2,
+                                                              bias=False),
+                                                    nn.BatchNorm2d(96), nn.ReLU(inplace=True)))
+            self.heat = nn.Sequential(nn.Conv2d(96, 64, 3, 1, 1), nn.ReLU(inplace=True),
+                                      nn.Conv2d(64, len(SPEC.classes), 1))
+            self.reg = nn.Sequential(nn.Conv2d(96, 64, 3, 1, 1), nn.ReLU(inplace=True),
+                                     nn.Conv2d(64, 8, 1))
+            self.lane_reduce = nn.Sequential(nn.Conv2d(96, 16, 1), nn.ReLU(inplace=True))
+            grid = SPEC.grid_height * SPEC.grid_width
+            self.lane_fc = nn.Sequential(nn.Flatten(), nn.Linear(16 * grid, 256),
+                                         nn.ReLU(inplace=True),
+                                         nn.Linear(256, n_l * (1 + 6 + 3 + 2 * n_r)))
+            self.heat[-1].bias.data.fill_(-2.2)
+            yy, xx = torch.meshgrid(torch.linspace(-1, 1, SPEC.grid_height),
+                                    torch.linspace(-1, 1, SPEC.grid_width), indexing="ij")
+            self.register_buffer("coords", torch.stack([yy, xx])[None])
+
+        def forward(self, image: Any, intrinsics: Any) -> tuple[Any, ...]:
+            f = self.trunk(image)
+            coords = self.coords.expand(f.shape[0], -1, -1, -1)
+            f = self.neck(torch.cat([f, coords], dim=1))
+            reg = self.reg(f)
+            # Depth scales with focal length for the same apparent size: use the intrinsics.
+            depth_shift = torch.log(intrinsics[:, 0:1] / FX_REF)[:, :, None, None]
+            reg = torch.cat([reg[:, :2], reg[:, 2:3] + depth_shift, reg[:, 3:]], dim=1)
+            lanes = self.lane_fc(self.lane_reduce(f)).reshape(-1, n_l, 1 + 6 + 3 + 2 * n_r)
+            return (torch.sigmoid(self.heat(f)), reg,
+                    torch.sigmoid(lanes[..., 0]),
+                    torch.softmax(lanes[..., 1:7], dim=-1),
+                    torch.softmax(lanes[..., 7:10], dim=-1),
+                    lanes[..., 10:10 + n_r],
+                    torch.sigmoid(lanes[..., 10 + n_r:]))
+
+    return Net()
+
+
+def losses(out: tuple[Any, ...], t: dict[str, Any]) -> dict[str, Any]:
+    """Focal heatmap loss, masked L1 box regression, lane existence/type/colour/columns."""
+    import torch
+    import torch.nn.functional as F
+
+    heat, reg, exist, ltype, color, lu, lvis = out
+    p = heat.clamp(1e-4, 1 - 1e-4)
+    gt = t["heatmap"]
+    pos = gt.eq(1.0).float()
+    focal = -(pos * (1 - p) ** 2 * torch.log(p)
+              + (1 - pos) * (1 - gt) ** 4 * p**2 * torch.log(1 - p)).sum()
+    n_pos = pos.sum().clamp(min=1.0)
+    mask = t["box_mask"][:, None]
+    weights = torch.tensor([1, 1, 2, 1, 1, 1, 1, 1], dtype=reg.dtype)[None, :, None, None]
+    reg_l1 = (F.smooth_l1_loss(reg, t["box_reg"], reduction="none", beta=0.1)
+              * mask * weights).sum() / n_pos
+    e = t["lane_exist"]
+    n_e = e.sum().clamp(min=1.0)
+    lane_exist = F.binary_cross_entropy(exist.clamp(1e-4, 1 - 1e-4), e)
+    lane_type = -(torch.log(ltype.clamp(min=1e-6)).gather(-1, t["lane_type"][..., None])[..., 0]
+                  * e).sum() / n_e
+    lane_color = -(torch.log(color.clamp(min=1e-6)).gather(-1, t["lane_color"][..., None])[..., 0]
+                   * e).sum() / n_e
+    vis = t["lane_vis"]
+    lane_u = (torch.abs(lu - t["lane_u"]) * vis).sum() / vis.sum().clamp(min=1.0) * 10.0
+    lane_vis = (F.binary_cross_entropy(lvis.clamp(1e-4, 1 - 1e-4), vis, reduction="none")
+                * e[..., None]).sum() / (n_e * vis.shape[-1])
+    return {"heat": focal / n_pos, "reg": reg_l1, "lane_exist": lane_exist, "lane_type": lane_type,
+            "lane_color": lane_color, "lane_u": lane_u, "lane_vis": lane_vis}
+
+
+def train(data: dict[str, np.ndarray], epochs: int, batch: int, lr: float,
+          seed: int = 0, budget_s: float = 480.0) -> tuple[Any, list[dict[str, float]]]:
+    """AdamW, warm-up + cosine decay (see _set_lr), photometric augmentation, time-bounded."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    net = build_net()
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    n = len(data["image"])
+    tensors = {k: torch.from_numpy(v) for k, v in data.items()}
+    history: list[dict[str, float]] = []
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        net.train()
+        order = torch.from_numpy(rng.permutation(n))
+        sums: dict[str, float] = {}
+        for i in range(0, n, batch):
+            idx = order[i:i + batch]
+            t = {k: v[idx] for k, v in tensors.items()}
+            image = _augment(t["image"], rng)
+            parts = losses(net(image, t["intrinsics"]), t)
+            loss = sum(parts.values())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            _set_lr(opt, lr, (time.perf_counter() - start) / budget_s, (epoch + i / n) / epochs)
+            for k, v in parts.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach()) * len(idx) / n
+        sums["epoch"], sums["elapsed_s"] = epoch, time.perf_counter() - start
+        history.append(sums)
+        print(json.dumps({k: round(v, 4) for k, v in sums.items()}), flush=True)
+        if sums["elapsed_s"] > budget_s:
+            break
+    net.eval()
+    return net, history
+
+
+def _set_lr(opt: Any, peak: float, time_frac: float, epoch_frac: float) -> None:
+    """Warm-up then cosine decay over whichever runs out first: the time or the epochs.
+
+    The machine is shared, so epochs take unpredictable time; decaying by the time budget
+    still ends training annealed when it is cut short.
+    """
+    frac = min(1.0, max(time_frac, epoch_frac))
+    lr = peak * min(1.0, frac / 0.05) * 0.5 * (1.0 + math.cos(math.pi * frac))
+    for group in opt.param_groups:
+        group["lr"] = max(lr, peak * 0.01)
+
+
+def _augment(image: Any, rng: np.random.Generator) -> Any:
+    import torch
+
+    b = image.shape[0]
+    gain = torch.from_numpy(rng.uniform(0.6, 1.4, size=(b, 1, 1, 1)).astype(np.float32))
+    tint = torch.from_numpy(rng.uniform(0.85, 1.15, size=(b, 3, 1, 1)).astype(np.float32))
+    noise = torch.randn_like(image) * float(rng.uniform(0.0, 0.03))
+    return (image * gain * tint + noise).clamp(0.0, 1.0)
+
+
+def export_onnx(net: Any, path: Path, model_name: str) -> str:
+    """Export to ONNX with the contract's names and metadata; returns the file's sha256."""
+    import onnx
+    import torch
+
+    image = torch.zeros(1, 3, SPEC.input_height, SPEC.input_width)
+    intr = torch.from_numpy(np.array([[FX_REF, FX_REF, 80.0, 48.0]], np.float32))
+    names = ["heatmap", "box_reg", "lane_exist", "lane_type", "lane_color", "lane_u", "lane_vis"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(net, (image, intr), str(path), input_names=["image", "intrinsics"],
+                      output_names=names, opset_version=17, dynamo=False,
+                      dynamic_axes={n: {0: "batch"} for n in ["image", "intrinsics", *names]})
+    model = onnx.load(str(path))
+    meta = {"roadlabel.contract": CONTRACT_VERSION, "roadlabel.classes": ",".join(SPEC.classes),
+            "roadlabel.lane_rows": ",".join(str(r) for r in SPEC.lane_rows),
+            "roadlabel.model_name": model_name}
+    for k, v in meta.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = k, v
+    onnx.save(model, str(path))
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: build data, train, export, print a JSON summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("workers/prelabel/models/baseline.onnx"))
+    parser.add_argument("--sequences", type=int, default=160)
+    parser.add_argument("--frames", type=int, default=40)
+    parser.add_argument("--step", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--budget-s", type=float, default=480.0)
+    parser.add_argument("--name", default="roadlabel-baseline-v1")
+    parser.add_argument("--cache", type=Path, default=None, help="npz of the rendered dataset")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    t0 = time.perf_counter()
+    if args.cache and args.cache.exists():
+        data = dict(np.load(args.cache))
+    else:
+        data = build_dataset(args.sequences, args.frames, args.step)
+        if args.cache:
+            np.savez(args.cache, **data)  # type: ignore[arg-type]
+    t1 = time.perf_counter()
+    net, history = train(data, args.epochs, args.batch, args.lr, budget_s=args.budget_s)
+    sha = export_onnx(net, args.out, args.name)
+    print(json.dumps({"frames": len(data["image"]), "data_s": round(t1 - t0, 1),
+                      "train_s": round(time.perf_counter() - t1, 1), "epochs": len(history),
+                      "final": {k: round(v, 4) for k, v in history[-1].items()},
+                      "sha256": sha, "out": str(args.out)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

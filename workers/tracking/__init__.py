@@ -1,0 +1,10 @@
+"""Tracking: boxes into tracks within a segment, lanes across frames, ids across segments."""
+
+from __future__ import annotations
+
+from workers.tracking.lanes import assign_lane_ids, lateral_offset, smooth_lanes
+from workers.tracking.stitch import stitch_segments
+from workers.tracking.tracker import TrackerConfig, track_frames
+
+__all__ = ["TrackerConfig", "assign_lane_ids", "lateral_offset", "smooth_lanes",
+           "stitch_segments", "track_frames"]
