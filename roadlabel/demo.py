@@ -20,6 +20,8 @@ from roadlabel.config import Settings
 from roadlabel.embedded import Stack, StackEndpoints
 
 DEMO_PROJECT = "demo"
+SEGMENT_LENGTH = 20
+SEGMENT_OVERLAP = 2
 SHARED_VIDEO = Path("data/video/solidWhiteRight.mp4")
 
 
@@ -35,6 +37,9 @@ class DemoSummary:
     accepted: int = 0
     commit: str = ""
     cost_per_frame: float = 0.0
+    refused: int = 0
+    last_error: str = ""
+    errors: dict[str, int] = field(default_factory=dict)
     versioning: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -45,8 +50,10 @@ class DemoSummary:
             f"video        {self.video}",
             f"frames       {self.frames}",
             f"tasks        {self.tasks} ({self.prelabelled_tasks} with pre-labels)",
-            f"accepted     {self.accepted}",
-            f"cost/frame   {self.cost_per_frame:.4f} USD (simulated annotator time)",
+            f"accepted     {self.accepted} (QA refused {self.refused} submissions on the way)",
+            *([f"rpc errors   {self.errors}, last: {self.last_error[:300]}"]
+              if self.errors else []),
+            f"cost/frame   {self.cost_per_frame:.6f} USD (billed active time of the simulated people)",
             f"commit       {self.commit} ({self.versioning})",
             "seconds per stage:",
         ]
@@ -140,7 +147,13 @@ async def _pipeline(settings: Settings, ep: StackEndpoints, video: Path,
             from roadlabel.simulate import drain
 
             clients = [(connect(target, tokens[n]), n) for n in names[1:]]
-            await drain(clients)
+            stats = await drain(clients)
+            summary.refused = sum(st.refused for st in stats.values())
+            for st in stats.values():
+                for code, n in st.errors.items():
+                    summary.errors[code] = summary.errors.get(code, 0) + n
+                if st.last_error:
+                    summary.last_error = st.last_error
             for c, _ in clients:
                 await c.close()
         status = await replica.server.service.batch_status(summary.batch)
@@ -176,9 +189,8 @@ def _ingest(video: Path, batch: str, ep: StackEndpoints, target: str, token: str
     registrar = GrpcRegistrar(target, token)
     store = SettingsStore(ep.s3)
     try:
-        report = ingest_videos([str(video)], batch, IngestOptions(segment_length=20,
-                                                                  segment_overlap=2),
-                               store, registrar)
+        options = IngestOptions(segment_length=SEGMENT_LENGTH, segment_overlap=SEGMENT_OVERLAP)
+        report = ingest_videos([str(video)], batch, options, store, registrar)
     finally:
         registrar.close()
     if not report.ok:
@@ -190,24 +202,27 @@ def _ingest(video: Path, batch: str, ep: StackEndpoints, target: str, token: str
 
 
 async def _prelabel(ops: Any, batch: str, manifests: list[Any], store: Any) -> int:
-    """Pre-label every segment with the committed baseline model, when it is available."""
-    try:
-        from workers.prelabel.segments import prelabel_sequence
-    except ImportError:
-        return 0
+    """Pre-label every segment with the committed baseline model on a Ray actor pool."""
     from roadlabel.segments import plan_segments
     from roadlabel.v1 import ingest_pb2
     from scheduler.convert import document_to_pb
+    from workers.prelabel import PrelabelPool, baseline_config
+    from workers.prelabel.stage import prelabel_manifest
 
+    pool = PrelabelPool(baseline_config(), n_actors=1)
     count = 0
-    for m in manifests:
-        segments = plan_segments(len(m.frames), 20, 2)
-        docs = await asyncio.to_thread(prelabel_sequence, m, segments, store)
-        for (first, _end), doc in zip(segments, docs, strict=True):
-            await ops.ingest.RegisterPrelabels(ingest_pb2.RegisterPrelabelsRequest(
-                batch_id=batch, sequence_id=m.sequence_id, first_frame=first,
-                prelabels=document_to_pb(doc)), metadata=ops.metadata, timeout=ops.deadline_s)
-            count += 1
+    try:
+        for m in manifests:
+            segments = plan_segments(len(m.frames), SEGMENT_LENGTH, SEGMENT_OVERLAP)
+            docs, seconds = await prelabel_manifest(m, segments, store, pool)
+            for (first, _end), doc in zip(segments, docs, strict=True):
+                await ops.ingest.RegisterPrelabels(ingest_pb2.RegisterPrelabelsRequest(
+                    batch_id=batch, sequence_id=m.sequence_id, first_frame=first,
+                    prelabels=document_to_pb(doc), cpu_seconds=seconds / len(docs)),
+                    metadata=ops.metadata, timeout=ops.deadline_s)
+                count += 1
+    finally:
+        pool.shutdown()
     return count
 
 

@@ -27,6 +27,7 @@ class SimStats:
     refused: int = 0
     heartbeats: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    last_error: str = ""
 
     def error(self, code: grpc.StatusCode) -> None:
         """Count one error by status code."""
@@ -46,6 +47,7 @@ def corrected(task: tasks_pb2.Task, rng: random.Random) -> labels_pb2.LabelDocum
     for frame in doc.frames:
         for box in frame.boxes:
             box.score = 1.0
+            box.attributes.clear()  # model hints (e.g. "interpolated") are not label attributes
             box.center.x += rng.uniform(-0.02, 0.02)
             box.center.y += rng.uniform(-0.02, 0.02)
     doc.frames.sort(key=lambda f: f.frame_index)
@@ -180,6 +182,7 @@ async def _step(client: Client, name: str, rng: random.Random, stats: SimStats) 
         return await review_one(client, stage, stats)
     except grpc.aio.AioRpcError as exc:
         stats.error(exc.code())
+        stats.last_error = exc.details() or ""
         if exc.code() == grpc.StatusCode.FAILED_PRECONDITION:
             stats.refused += 1
         return exc.code() in (grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION)
