@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, contextmanager
 import asyncpg
 
 from roadlabel.errors import ServiceUnavailable
-from scheduler.errors import IllegalTransition, LeaseLost, NotYourLease, VersionConflict
+from scheduler.errors import IllegalTransition, LeaseLost, NotYourLease, Retryable, VersionConflict
 
 _SQLSTATE = {
     "RL001": LeaseLost,
@@ -48,11 +48,26 @@ def _redact(url: str) -> str:
     return f"{scheme}://{creds.split(':')[0]}:***@{host}"
 
 
+_TRANSIENT = (
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    ConnectionError,
+    OSError,
+)
+
+
 @contextmanager
 def domain_errors() -> Iterator[None]:
-    """Map RLxxx SQLSTATEs raised by the database functions to domain errors."""
+    """Map RLxxx SQLSTATEs to domain errors and transient database failures to Retryable."""
     try:
         yield
+    except _TRANSIENT as exc:
+        raise Retryable(f"database busy or restarting ({type(exc).__name__}); retry") from exc
     except asyncpg.PostgresError as exc:
         kind = _SQLSTATE.get(getattr(exc, "sqlstate", "") or "")
         if kind is None:
@@ -63,6 +78,6 @@ def domain_errors() -> Iterator[None]:
 @asynccontextmanager
 async def connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """A connection for one request, with domain errors translated."""
-    async with pool.acquire() as conn:
-        with domain_errors():
+    with domain_errors():
+        async with pool.acquire() as conn:
             yield conn

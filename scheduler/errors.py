@@ -49,3 +49,8 @@ class QARefused(SchedulerError):
     def __init__(self, findings: list[dict[str, object]]) -> None:
         super().__init__(f"{len(findings)} blocking QA finding(s)")
         self.findings = findings
+
+
+class Retryable(SchedulerError):
+    """A transient database failure (deadlock, serialization, lost connection): the client
+    retries the same call, which its idempotency key makes safe (gRPC UNAVAILABLE)."""

@@ -30,6 +30,7 @@ from scheduler.cost import (
     rollup,
 )
 from scheduler.db import connection
+from scheduler.errors import Retryable
 from scheduler.queries import q
 from scheduler.sla import RiskInput, SlaPolicy, at_risk, eta, frames_per_hour, seconds_to
 
@@ -40,7 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("roadlabel.scheduler.ops")
 
 #: Database failures a loop survives (the database restarting); anything else stops it.
-TRANSIENT_DB_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError)
+TRANSIENT_DB_ERRORS = (Retryable, OSError, asyncpg.PostgresConnectionError,
+                       asyncpg.CannotConnectNowError)
 
 
 @dataclass(frozen=True)

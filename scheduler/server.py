@@ -26,6 +26,7 @@ from roadlabel.v1 import (
     review_pb2_grpc,
 )
 from scheduler.auth import AuthInterceptor
+from scheduler.errors import Retryable
 from scheduler.metrics import Metrics, MetricsInterceptor
 from scheduler.ops_loop import OpsLoop
 from scheduler.service import SchedulerService
@@ -151,7 +152,7 @@ class SchedulerServer:
                 if n:
                     self.metrics.lease_expiries.inc(n)
                     log.info("reclaimed %d expired lease(s)", n)
-            except (OSError, asyncpg.PostgresConnectionError,
+            except (Retryable, OSError, asyncpg.PostgresConnectionError,
                     asyncpg.CannotConnectNowError) as exc:
                 # The database restarting is survivable; anything else stops the replica.
                 log.warning("lease sweep skipped: %r", exc)
@@ -161,7 +162,7 @@ class SchedulerServer:
         while True:
             try:
                 depth, active = await self.service.queue_gauges()
-            except (OSError, asyncpg.PostgresConnectionError,
+            except (Retryable, OSError, asyncpg.PostgresConnectionError,
                     asyncpg.CannotConnectNowError) as exc:
                 log.warning("queue gauges skipped: %r", exc)
             else:

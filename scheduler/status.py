@@ -18,6 +18,7 @@ from scheduler.errors import (
     NotYourLease,
     PermissionDenied,
     QARefused,
+    Retryable,
     SchedulerError,
     Unauthenticated,
     VersionConflict,
@@ -33,6 +34,7 @@ _CODES: dict[type[SchedulerError], tuple[grpc.StatusCode, int]] = {
     QARefused: (grpc.StatusCode.FAILED_PRECONDITION, code_pb2.FAILED_PRECONDITION),
     NotFound: (grpc.StatusCode.NOT_FOUND, code_pb2.NOT_FOUND),
     InvalidArgument: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),
+    Retryable: (grpc.StatusCode.UNAVAILABLE, code_pb2.UNAVAILABLE),
 }
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])

@@ -19,7 +19,9 @@ def test_demo_end_to_end_and_again(cli) -> None:  # type: ignore[no-untyped-def]
         assert r.code == 0, r.err[-3000:]
         assert int(_field(r.out, "frames")) > 0
         tasks = int(_field(r.out, "tasks").split()[0])
-        accepted = int(_field(r.out, "accepted"))
+        accepted = int(_field(r.out, "accepted").split()[0])
+        assert "with pre-labels" in _field(r.out, "tasks")
+        assert int(_field(r.out, "tasks").split("(")[1].split()[0]) == tasks  # all pre-labelled
         assert tasks > 0 and accepted == tasks
         commit = _field(r.out, "commit").split()[0]
         assert re.fullmatch(r"[0-9a-f]{40}", commit)
