@@ -33,6 +33,7 @@ DECLARE
     t record;
     v_token bigint;
     v_expires timestamptz;
+    v_found boolean := false;
 BEGIN
     -- Batches in urgency order (few); within one, the first free task in index order.
     FOR b IN SELECT bb.batch_id FROM batches bb
@@ -56,9 +57,12 @@ BEGIN
         ORDER BY tk.stage, tk.created_at, tk.sequence_id, tk.first_frame
         LIMIT 1
         FOR NO KEY UPDATE OF tk SKIP LOCKED;
-        EXIT WHEN FOUND;
+        IF FOUND THEN
+            v_found := true;
+            EXIT;
+        END IF;
     END LOOP;
-    IF t.task_id IS NULL THEN
+    IF NOT v_found THEN
         RETURN NULL;
     END IF;
     -- Only time-expired leases are ended here; a valid one makes the insert below fail.
