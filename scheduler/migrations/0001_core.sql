@@ -73,6 +73,9 @@ CREATE TABLE tasks (
     document         jsonb,
     document_version bigint NOT NULL DEFAULT 0,
     fencing_token    bigint NOT NULL DEFAULT 0,
+    -- Expiry of the task's active lease (NULL: none), mirrored from leases by a trigger so
+    -- that "is this task free" is a row-local test the lease queue can index and re-check.
+    leased_until     timestamptz,
     annotated_by     text,
     review_comments  text[] NOT NULL DEFAULT '{}',
     ontology_version text NOT NULL DEFAULT '',
@@ -82,6 +85,8 @@ CREATE TABLE tasks (
     UNIQUE (batch_id, sequence_id, first_frame)
 );
 CREATE INDEX tasks_queue ON tasks (stage, project_id) WHERE stage <> 'accepted';
+CREATE INDEX tasks_lease_queue ON tasks (batch_id, stage, created_at, sequence_id, first_frame)
+    WHERE stage <> 'accepted';
 
 CREATE TABLE leases (
     lease_id      uuid PRIMARY KEY,

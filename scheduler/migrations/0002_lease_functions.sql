@@ -4,6 +4,12 @@
 --   RL002 document version conflict                     -> gRPC ABORTED
 --   RL003 lease belongs to another user                 -> gRPC PERMISSION_DENIED
 --   RL004 illegal state change                          -> gRPC FAILED_PRECONDITION
+--
+-- The lease queue costs the same at any queue length: batches in urgency order, then one
+-- index walk for the first free task. Row locks are FOR NO KEY UPDATE so they never block
+-- the foreign-key checks of concurrent heartbeats. Lease end times use clock_timestamp():
+-- now() is the transaction start, which would let a new lease seem to begin before the
+-- previous one ended.
 
 CREATE FUNCTION rl_task_payload(p_task_id text) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -24,40 +30,61 @@ CREATE FUNCTION rl_task_payload(p_task_id text) RETURNS jsonb LANGUAGE sql STABL
     WHERE t.task_id = p_task_id
 $$;
 
-CREATE FUNCTION rl_lease(p_lease_id uuid, p_user text, p_stages text[], p_project text,
-                         p_skills text[], p_ttl_s double precision)
+CREATE FUNCTION rl_sync_leased_until() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tasks SET leased_until = CASE WHEN NEW.state = 'active' THEN NEW.expires_at END
+    WHERE task_id = NEW.task_id;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER leases_sync_insert AFTER INSERT ON leases
+    FOR EACH ROW EXECUTE FUNCTION rl_sync_leased_until();
+CREATE TRIGGER leases_sync_update AFTER UPDATE OF state, expires_at ON leases
+    FOR EACH ROW WHEN (OLD.state = 'active') EXECUTE FUNCTION rl_sync_leased_until();
+
+CREATE FUNCTION rl_lease(p_lease_id uuid, p_user text, p_stages text[],
+                                    p_project text, p_skills text[], p_ttl_s double precision)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
+    b record;
     t record;
     v_token bigint;
     v_expires timestamptz;
+    v_found boolean := false;
 BEGIN
-    SELECT tk.task_id, tk.stage, tk.batch_id INTO t
-    FROM tasks tk JOIN batches b ON b.batch_id = tk.batch_id
-    WHERE tk.stage = ANY (p_stages)
-      AND tk.project_id IN (SELECT m.project_id FROM project_members m WHERE m.user_id = p_user)
-      AND (p_project = '' OR tk.project_id = p_project)
-      AND tk.required_skills <@ p_skills
-      AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.task_id = tk.task_id
-                      AND l.state = 'active' AND l.expires_at > now())
-      AND NOT (tk.stage IN ('review', 'qa') AND EXISTS (
-               SELECT 1 FROM submissions s WHERE s.task_id = tk.task_id
-               AND s.user_id = p_user AND s.stage = 'annotate'))
-      -- Double and gold tasks are annotated by several people, each at most once.
-      AND NOT (tk.kind IN ('double', 'gold') AND tk.stage = 'annotate' AND EXISTS (
-               SELECT 1 FROM submissions s WHERE s.task_id = tk.task_id
-               AND s.user_id = p_user AND s.stage = 'annotate'
-               AND s.next_stage = 'annotate'))
-    ORDER BY b.at_risk DESC, b.priority DESC, b.deadline, tk.created_at, tk.sequence_id,
-             tk.first_frame
-    LIMIT 1
-    FOR UPDATE OF tk SKIP LOCKED;
-    IF NOT FOUND THEN
+    -- Batches in urgency order (few); within one, the first free task in index order.
+    FOR b IN SELECT bb.batch_id FROM batches bb
+             WHERE bb.project_id IN (SELECT m.project_id FROM project_members m
+                                     WHERE m.user_id = p_user)
+               AND (p_project = '' OR bb.project_id = p_project)
+             ORDER BY bb.at_risk DESC, bb.priority DESC, bb.deadline, bb.batch_id LOOP
+        SELECT tk.task_id, tk.stage, tk.batch_id INTO t
+        FROM tasks tk
+        WHERE tk.batch_id = b.batch_id AND tk.stage = ANY (p_stages) AND tk.stage <> 'accepted'
+          AND (tk.leased_until IS NULL OR tk.leased_until <= now())
+          AND tk.required_skills <@ p_skills
+          AND NOT (tk.stage IN ('review', 'qa') AND EXISTS (
+                   SELECT 1 FROM submissions s WHERE s.task_id = tk.task_id
+                   AND s.user_id = p_user AND s.stage = 'annotate'))
+          -- Double and gold tasks are annotated by several people, each at most once.
+          AND NOT (tk.kind IN ('double', 'gold') AND tk.stage = 'annotate' AND EXISTS (
+                   SELECT 1 FROM submissions s WHERE s.task_id = tk.task_id
+                   AND s.user_id = p_user AND s.stage = 'annotate'
+                   AND s.next_stage = 'annotate'))
+        ORDER BY tk.stage, tk.created_at, tk.sequence_id, tk.first_frame
+        LIMIT 1
+        FOR NO KEY UPDATE OF tk SKIP LOCKED;
+        IF FOUND THEN
+            v_found := true;
+            EXIT;
+        END IF;
+    END LOOP;
+    IF NOT v_found THEN
         RETURN NULL;
     END IF;
     -- Only time-expired leases are ended here; a valid one makes the insert below fail.
     WITH ended AS (
-        UPDATE leases SET state = 'expired', ended_at = now()
+        UPDATE leases SET state = 'expired', ended_at = clock_timestamp()
         WHERE task_id = t.task_id AND state = 'active' AND expires_at <= now()
         RETURNING lease_id)
     INSERT INTO events (kind, batch_id, task_id, payload)
@@ -67,8 +94,9 @@ BEGIN
         UPDATE tasks SET fencing_token = fencing_token + 1
         WHERE task_id = t.task_id RETURNING fencing_token INTO v_token;
         v_expires := now() + make_interval(secs => p_ttl_s);
-        INSERT INTO leases (lease_id, task_id, user_id, stage, fencing_token, expires_at)
-        VALUES (p_lease_id, t.task_id, p_user, t.stage, v_token, v_expires);
+        INSERT INTO leases (lease_id, task_id, user_id, stage, fencing_token, granted_at,
+                            expires_at)
+        VALUES (p_lease_id, t.task_id, p_user, t.stage, v_token, clock_timestamp(), v_expires);
     EXCEPTION WHEN unique_violation THEN
         RETURN NULL;
     END;
@@ -161,7 +189,7 @@ BEGIN
     IF FOUND THEN
         RETURN rl_submission_result(prior, true);
     END IF;
-    SELECT * INTO t FROM tasks WHERE task_id = l.task_id FOR UPDATE;
+    SELECT * INTO t FROM tasks WHERE task_id = l.task_id FOR NO KEY UPDATE;
     IF t.stage <> l.stage THEN
         RAISE EXCEPTION 'task % moved to stage % since the lease', t.task_id, t.stage
             USING ERRCODE = 'RL001';
@@ -196,7 +224,7 @@ BEGIN
         accepted_at = CASE WHEN v_next = 'accepted' THEN now() ELSE NULL END,
         updated_at = now()
     WHERE task_id = t.task_id;
-    UPDATE leases SET state = 'submitted', ended_at = now() WHERE lease_id = p_lease;
+    UPDATE leases SET state = 'submitted', ended_at = clock_timestamp() WHERE lease_id = p_lease;
     PERFORM rl_bill(t.task_id, p_user, t.stage, p_active);
     DELETE FROM drafts WHERE task_id = t.task_id;
     INSERT INTO events (kind, batch_id, task_id, payload)
@@ -213,7 +241,7 @@ DECLARE
     v_stage text;
 BEGIN
     l := rl_check_lease(p_lease, p_token, p_user);
-    UPDATE leases SET state = 'released', ended_at = now() WHERE lease_id = p_lease;
+    UPDATE leases SET state = 'released', ended_at = clock_timestamp() WHERE lease_id = p_lease;
     IF p_reason <> '' THEN
         INSERT INTO skips (task_id, user_id, reason, comment)
         VALUES (l.task_id, p_user, p_reason, p_comment);
@@ -229,7 +257,7 @@ DECLARE
     n integer;
 BEGIN
     WITH ended AS (
-        UPDATE leases SET state = 'expired', ended_at = now()
+        UPDATE leases SET state = 'expired', ended_at = clock_timestamp()
         WHERE state = 'active' AND expires_at <= now()
         RETURNING lease_id, task_id)
     INSERT INTO events (kind, task_id, payload)
