@@ -26,7 +26,7 @@ from roadlabel.versioning.base import (
     VersioningStore,
 )
 from roadlabel.versioning.git_store import GitVersioning
-from roadlabel.versioning.publish import batch_branch, publish_batch
+from roadlabel.versioning.publish import batch_branch, publish_batch, publish_objects
 
 #: Settings.extra key naming where lakeFS stores a newly created repository's data.
 STORAGE_NAMESPACE_KEY = "ROADLABEL_LAKEFS_STORAGE_NAMESPACE"
@@ -48,5 +48,5 @@ __all__ = [
     "AlreadyExists", "BranchNotFound", "CommitInfo", "DiffEntry", "DirtyBranch", "GitVersioning",
     "InvalidName", "MergeConflict", "MergeResult", "NothingToCommit", "PathNotFound",
     "RefNotFound", "RepositoryNotFound", "TransientError", "VersioningError", "VersioningStore",
-    "batch_branch", "open_versioning", "publish_batch",
+    "batch_branch", "open_versioning", "publish_batch", "publish_objects",
 ]

@@ -6,6 +6,9 @@ AlreadyExists or MergeConflict, 429 / 502 / 503 / 504 and broken connections -> 
 Writes are never retried here: ``publish`` decides, because a commit whose response was lost
 may have happened. A merge conflict lists its paths: lakeFS answers 409 without them, so they
 are computed from the two sides' diffs against the merge base (object checksums compared).
+
+Uploads are the bulk of the calls (10,000 objects per commit): they run ``workers`` at a time on
+kept-alive connections and bypass the SDK (see ``put_objects``); everything else uses it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import urllib3
 from lakefs_sdk.client import LakeFSClient
@@ -64,6 +68,11 @@ class LakeFSVersioning:
         config = Configuration(host=endpoint, username=access_key, password=secret_key)
         config.connection_pool_maxsize = workers
         self._client = LakeFSClient(config)  # type: ignore[no-untyped-call]
+        self._endpoint = endpoint.rstrip("/")
+        self._uploads = urllib3.PoolManager(maxsize=workers, block=True)
+        self._upload_headers = {
+            **urllib3.make_headers(basic_auth=f"{access_key}:{secret_key}"),
+            "Content-Type": "application/octet-stream"}
         self.repository = repository
         self.storage_namespace = storage_namespace or f"local://{repository}/"
         self.workers = workers
@@ -128,14 +137,26 @@ class LakeFSVersioning:
     # -- staging and commits ---------------------------------------------------------------
 
     def put_objects(self, branch: str, objects: Mapping[str, bytes]) -> None:
-        """Stage objects (path -> bytes) on a branch, several uploads in flight."""
+        """Stage objects (path -> bytes) on a branch, ``workers`` uploads in flight.
+
+        lakeFS accepts concurrent uploads to one branch's staging area (commits stay one at a
+        time, in ``publish``). The bodies go as ``application/octet-stream`` straight through
+        urllib3 on kept-alive connections: the SDK's per-call argument validation and
+        multipart encoding cost ~2.5x the client CPU of the upload itself.
+        """
         for path in objects:
             check_object_path(path)
+        url = (f"{self._endpoint}/repositories/{quote(self.repository, safe='')}"
+               f"/branches/{quote(branch, safe='')}/objects?path=")
 
         def upload(item: tuple[str, bytes]) -> None:
             with self._api("upload object", missing=lambda: BranchNotFound(branch)):
-                self._client.objects_api.upload_object(
-                    self.repository, branch, item[0], content=item[1])
+                # retries=False: a write is retried by publish, which knows when that is safe.
+                resp = self._uploads.request(
+                    "POST", url + quote(item[0], safe=""), body=item[1], retries=False,
+                    headers=self._upload_headers)
+                if resp.status >= 300:
+                    raise _HttpStatus(resp.status, resp.data.decode(errors="replace"))
 
         self._parallel(upload, list(objects.items()))
 
@@ -282,18 +303,19 @@ class LakeFSVersioning:
         try:
             yield
         except ApiException as exc:
-            raise self._translate(operation, exc, missing, conflict, bad_request) from None
+            raise self._translate(operation, exc.status or 0, _message(exc), missing, conflict,
+                                  bad_request) from None
+        except _HttpStatus as exc:
+            raise self._translate(operation, exc.status, exc.text, missing, conflict,
+                                  bad_request) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise TransientError(operation, f"{type(exc).__name__}: {exc}") from exc
 
-
-    def _translate(self, operation: str, exc: ApiException,
+    def _translate(self, operation: str, status: int, text: str,
                    missing: Callable[[], VersioningError] | None,
                    conflict: Callable[[], VersioningError] | None,
                    bad_request: Callable[[str], VersioningError | None] | None,
                    ) -> VersioningError:
-        text = _message(exc)
-        status = exc.status or 0
         if status in _TRANSIENT:
             return TransientError(operation, f"HTTP {status} {text}")
         if status == 404:
@@ -310,6 +332,14 @@ class LakeFSVersioning:
                 return translated
         return VersioningError(f"lakeFS {operation} failed: HTTP {status} {text}",
                                "check the lakeFS server logs")
+
+
+class _HttpStatus(Exception):
+    """An error status answered to a call made without the SDK."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status, self.text = status, text
 
 
 def _message(exc: ApiException) -> str:

@@ -6,6 +6,9 @@ object-level merge only conflicts when two batches really labelled the same segm
     annotations/<sequence_id>/<first_frame:06d>-<end_frame:06d>.json
         one LabelDocument (schema roadlabel.labels/v1, see roadlabel.labels_json);
         frames [first_frame, end_frame) as in roadlabel.segments.plan_segments
+    parquet/boxes/<sequence_id>/<first_frame:06d>-<end_frame:06d>.parquet
+    parquet/lanes/<sequence_id>/<first_frame:06d>-<end_frame:06d>.parquet
+        the same segment's boxes / lane points as Parquet rows (roadlabel.versioning.columnar)
     manifests/<sequence_id>.json
         SequenceManifest.to_json(): frames with pts, timestamp, sha256, object key + range,
         decoder version, calibration
@@ -31,6 +34,8 @@ from roadlabel.manifest import SequenceManifest
 from roadlabel.versioning.base import InvalidName
 
 ANNOTATIONS = "annotations/"
+PARQUET_BOXES = "parquet/boxes/"
+PARQUET_LANES = "parquet/lanes/"
 MANIFESTS = "manifests/"
 EXPORTS = "exports/"
 SPLITS = "splits/"
@@ -55,6 +60,12 @@ def annotation_path(doc: LabelDocument) -> str:
     end = (max(indices) + 1) if indices else doc.first_frame
     first = min([doc.first_frame, *indices])
     return f"{ANNOTATIONS}{check_sequence_id(doc.sequence_id)}/{first:06d}-{end:06d}.json"
+
+
+def parquet_paths(doc: LabelDocument) -> tuple[str, str]:
+    """Paths of a document's boxes and lanes Parquet files: named like its JSON object."""
+    name = annotation_path(doc)[len(ANNOTATIONS):-len(".json")] + ".parquet"
+    return PARQUET_BOXES + name, PARQUET_LANES + name
 
 
 def parse_annotation_path(path: str) -> tuple[str, int, int] | None:
@@ -102,8 +113,19 @@ def document_from_bytes(data: bytes) -> LabelDocument:
 
 def batch_objects(documents: Iterable[LabelDocument],
                   manifests: Iterable[SequenceManifest]) -> dict[str, bytes]:
-    """Every object a batch writes, by path (a later document for the same segment wins)."""
-    objects = {annotation_path(d): document_bytes(d) for d in documents}
+    """Every object a batch writes, by path (a later document for the same segment wins).
+
+    Each document gives its JSON object and its two Parquet files.
+    """
+    from roadlabel.versioning.columnar import boxes_parquet, lanes_parquet  # pyarrow: ~0.3 s
+
+    latest = {annotation_path(d): d for d in documents}
+    objects: dict[str, bytes] = {}
+    for path, doc in latest.items():
+        boxes, lanes = parquet_paths(doc)
+        objects[path] = document_bytes(doc)
+        objects[boxes] = boxes_parquet(doc)
+        objects[lanes] = lanes_parquet(doc)
     for m in manifests:
         objects[manifest_path(m.sequence_id)] = (m.to_json() + "\n").encode()
     return objects

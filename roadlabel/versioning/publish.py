@@ -63,16 +63,24 @@ def publish_batch(vs: VersioningStore, batch_id: str, documents: list[LabelDocum
                   manifests: list[SequenceManifest], lineage: dict[str, Any], *,
                   max_objects: int = MAX_OBJECTS_PER_COMMIT,
                   retry: RetryPolicy | None = None) -> list[str]:
-    """Commit a batch's documents and manifests to ``batch-<id>``; return the commit ids.
+    """Commit a batch's documents (JSON + Parquet) and manifests to ``batch-<id>``.
 
-    Safe to call again with the same input: committed chunks are found by their key and their
-    commit ids returned without writing anything.
+    Returns the commit ids. Safe to call again with the same input: committed chunks are
+    found by their key and their commit ids returned without writing anything.
     """
+    return publish_objects(vs, batch_id, batch_objects(documents, manifests), lineage,
+                           max_objects=max_objects, retry=retry)
+
+
+def publish_objects(vs: VersioningStore, batch_id: str, objects: Mapping[str, bytes],
+                    lineage: Mapping[str, Any], *, max_objects: int = MAX_OBJECTS_PER_COMMIT,
+                    retry: RetryPolicy | None = None) -> list[str]:
+    """Commit already encoded objects (path -> bytes) to ``batch-<id>``; return the commit ids."""
     policy = retry or RetryPolicy()
     branch = batch_branch(batch_id)
     with_retries(vs.ensure_repository, policy)
     _ensure_branch(vs, branch, policy)
-    chunks = _chunks(batch_objects(documents, manifests), max_objects)
+    chunks = _chunks(objects, max_objects)
     done = with_retries(lambda: _committed_chunks(vs, branch, len(chunks) + 10), policy)
     base = lineage_metadata(lineage)
     ids: list[str] = []

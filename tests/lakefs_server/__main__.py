@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from tests.lakefs_server.server import LakeFSTestServer
 
 
 def main() -> None:
-    """Serve until stdin closes; report the call count and validation time on stderr."""
+    """Serve until stdin closes; report calls, validation and CPU seconds on stderr."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-validate", action="store_true")
     args = parser.parse_args()
@@ -21,7 +22,8 @@ def main() -> None:
         print(server.endpoint, server.access_key, server.secret_key, flush=True)
         sys.stdin.read()
         print(f"calls={sum(server.calls.values())} validation_s={server.validation_s:.3f} "
-              f"violations={len(server.violations)}", file=sys.stderr, flush=True)
+              f"violations={len(server.violations)} cpu_s={time.process_time():.3f}",
+              file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

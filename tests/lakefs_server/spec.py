@@ -17,9 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openapi_core import OpenAPI
+from jsonschema_path import SchemaPath
+from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.request.validators import V30RequestValidator
 from openapi_core.validation.response.exceptions import MissingData
+from openapi_core.validation.response.validators import V30ResponseValidator
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPEC_PATH = Path(__file__).with_name("swagger.yml")
@@ -61,15 +66,29 @@ class SpecValidator:
     """Loads the spec once; routes paths to templates; validates requests and responses."""
 
     def __init__(self, spec_path: Path = SPEC_PATH) -> None:
-        self.openapi = OpenAPI.from_file_path(str(spec_path))
+        # lakeFS's spec is OpenAPI 3.0; each instance gets its own validator caches.
+        config = Config(request_validator_cls=_caching(V30RequestValidator),
+                        response_validator_cls=_caching(V30ResponseValidator))
+        self.openapi = OpenAPI.from_file_path(str(spec_path), config=config)
         self._lock = threading.Lock()
         paths = self.openapi.spec / "paths"
         # Literal segments win over parameters (``/refs/dump`` before ``/refs/{ref}``).
         self.routes = sorted((_compile(str(t)) for t in paths.keys()),
                              key=lambda r: r.template.count("{"))
+        # A client calls few distinct paths (the object path is a query parameter): remember
+        # each path's route instead of trying ~150 regexes per request.
+        self._routed: dict[str, tuple[str, dict[str, str]] | None] = {}
 
     def route(self, path: str) -> tuple[str, dict[str, str]] | None:
         """The template matching ``path`` (without the /api/v1 prefix) and its raw parameters."""
+        if path not in self._routed:
+            if len(self._routed) > 10_000:
+                self._routed.clear()
+            self._routed[path] = self._match(path)
+        found = self._routed[path]
+        return None if found is None else (found[0], dict(found[1]))
+
+    def _match(self, path: str) -> tuple[str, dict[str, str]] | None:
         for r in self.routes:
             m = r.regex.fullmatch(path)
             if m:
@@ -99,6 +118,38 @@ class SpecValidator:
         with self._lock, warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Use of allowEmptyValue", DeprecationWarning)
             yield
+
+
+class _CachedSchemaValidators(SchemaValidatorsFactory):
+    """Compiles each schema's validator once; openapi-core compiles a new one on every call.
+
+    A compiled validator holds no per-call state, so reusing it checks exactly the same
+    rules; only calls with custom format validators (none here) bypass the cache.
+    """
+
+    def __init__(self, base: SchemaValidatorsFactory) -> None:
+        super().__init__(base.schema_validator_cls, base.format_checker)
+        self._compiled: dict[tuple[SchemaPath, bool, bool], SchemaValidator] = {}
+
+    def create(self, spec: SchemaPath, schema: SchemaPath,
+               format_validators: Any = None, extra_format_validators: Any = None,
+               forbid_unspecified_additional_properties: bool = False,
+               enforce_properties_required: bool = False) -> SchemaValidator:
+        """The validator of ``schema``, compiled on first use."""
+        args = (spec, schema, format_validators, extra_format_validators,
+                forbid_unspecified_additional_properties, enforce_properties_required)
+        if format_validators is not None or extra_format_validators is not None:
+            return super().create(*args)
+        key = (schema, forbid_unspecified_additional_properties, enforce_properties_required)
+        if key not in self._compiled:
+            self._compiled[key] = super().create(*args)
+        return self._compiled[key]
+
+
+def _caching(validator_cls: type[Any]) -> type[Any]:
+    """A subclass of an openapi-core validator class that uses a _CachedSchemaValidators."""
+    factory = _CachedSchemaValidators(validator_cls.schema_validators_factory)
+    return type(validator_cls.__name__, (validator_cls,), {"schema_validators_factory": factory})
 
 
 def build_request(method: str, host_url: str, template: str, path: str,

@@ -53,8 +53,9 @@ def test_upload_503_is_retried_and_nothing_is_lost(
         lakefs_server: LakeFSTestServer, lakefs_store: LakeFSVersioning) -> None:
     lakefs_server.faults.add("uploadObject", "503", times=2)
     ids = publish_batch(lakefs_store, "b1", DOCS, [], lineage(), retry=_recording_policy([]))
-    assert lakefs_store.list_objects(ids[0]) == [
+    assert lakefs_store.list_objects(ids[0], "annotations/") == [
         "annotations/seq-a/000000-000003.json", "annotations/seq-a/000003-000006.json"]
+    assert len(lakefs_store.list_objects(ids[0], "parquet/")) == 4
 
 
 def test_persistent_503_gives_up_with_a_transient_error_and_commits_nothing(

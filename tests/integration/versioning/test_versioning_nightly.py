@@ -10,6 +10,7 @@ import pytest
 
 from roadlabel.cli.main import main
 from roadlabel.versioning import VersioningStore, publish_batch
+from roadlabel.versioning.columnar import box_rows, read_table
 from roadlabel.versioning.gates import Gates, pre_merge_hook
 from roadlabel.versioning.layout import CARD_JSON, split_path
 from roadlabel.versioning.nightly import run_nightly
@@ -83,13 +84,34 @@ def test_nightly_writes_exports_for_sequences_with_a_manifest(store: VersioningS
     assert store.resolve("main") == head
 
 
+def test_two_batches_on_one_sequence_merge_with_their_parquet(store: VersioningStore) -> None:
+    # Both branches fork from the same main: the second merge is a real three-way merge.
+    first = [document("s1", 0), document("s1", 3)]
+    second = [document("s1", 6), document("s2", 0)]
+    publish_batch(store, "a", first, [], lineage(), retry=NO_WAIT)
+    publish_batch(store, "b", second, [], lineage(), retry=NO_WAIT)
+    report = run_nightly(store, DAY)
+    assert sorted(report.merged) == ["batch-a", "batch-b"] and report.conflicts == {}
+    paths = store.list_objects("main", "parquet/boxes/")
+    assert paths == ["parquet/boxes/s1/000000-000003.parquet",
+                     "parquet/boxes/s1/000003-000006.parquet",
+                     "parquet/boxes/s1/000006-000009.parquet",
+                     "parquet/boxes/s2/000000-000003.parquet"]
+    rows = [r for data in store.read_objects("main", paths).values()
+            for r in read_table(data).to_pylist()]
+    assert rows == [r for d in first + second for r in box_rows(d)]
+    assert len(store.list_objects("main", "parquet/lanes/")) == 4
+
+
 def test_conflicting_batch_is_reported_and_main_keeps_the_first(store: VersioningStore) -> None:
     _publish(store, "a", ["s1"])
     store.create_branch("batch-b", "main")  # forked before batch a is merged
     publish_batch(store, "b", [document("s1", 0, x=99.0)], [], lineage(), retry=NO_WAIT)
     report = run_nightly(store, DAY)
     assert list(report.merged) == ["batch-a"]
-    assert report.conflicts == {"batch-b": ["annotations/s1/000000-000003.json"]}
+    # The lanes are equal on both sides (same bytes): only the JSON and the boxes conflict.
+    assert report.conflicts == {"batch-b": ["annotations/s1/000000-000003.json",
+                                            "parquet/boxes/s1/000000-000003.parquet"]}
     doc = json.loads(store.read_object("main", "annotations/s1/000000-000003.json"))
     assert doc["frames"][0]["boxes"][0]["center"][0] == 10.0
 

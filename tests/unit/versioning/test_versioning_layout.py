@@ -15,6 +15,7 @@ from roadlabel.versioning.layout import (
     batch_objects,
     document_from_bytes,
     manifest_path,
+    parquet_paths,
     parse_annotation_path,
 )
 
@@ -27,6 +28,10 @@ def test_annotation_path_names_the_half_open_frame_range() -> None:
     assert annotation_path(_doc("drive-7", 40, 10)) == "annotations/drive-7/000040-000050.json"
     assert parse_annotation_path("annotations/drive-7/000040-000050.json") == ("drive-7", 40, 50)
     assert parse_annotation_path("manifests/drive-7.json") is None
+    assert parquet_paths(_doc("drive-7", 40, 10)) == (
+        "parquet/boxes/drive-7/000040-000050.parquet",
+        "parquet/lanes/drive-7/000040-000050.parquet")
+    assert parse_annotation_path("parquet/boxes/drive-7/000040-000050.parquet") is None
 
 
 @pytest.mark.parametrize("bad", ["../x", "a/b", "", ".hidden"])
@@ -43,8 +48,11 @@ def test_batch_objects_are_deterministic_and_parse_back() -> None:
                                 "av-18", ())
     objects = batch_objects(docs, [manifest])
     assert objects == batch_objects(list(docs), [manifest])
-    assert sorted(objects) == ["annotations/s/000000-000003.json",
-                               "annotations/s/000002-000005.json", "manifests/s.json"]
+    assert sorted(objects) == [
+        "annotations/s/000000-000003.json", "annotations/s/000002-000005.json",
+        "manifests/s.json",
+        "parquet/boxes/s/000000-000003.parquet", "parquet/boxes/s/000002-000005.parquet",
+        "parquet/lanes/s/000000-000003.parquet", "parquet/lanes/s/000002-000005.parquet"]
     assert document_from_bytes(objects["annotations/s/000002-000005.json"]) == docs[1]
     assert json.loads(objects["annotations/s/000000-000003.json"]) == document_to_dict(docs[0])
     assert SequenceManifest.from_json(objects["manifests/s.json"].decode()) == manifest
