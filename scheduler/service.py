@@ -17,6 +17,8 @@ import asyncpg
 
 from roadlabel.labels import LabelDocument
 from roadlabel.labels_json import document_from_dict, document_to_dict
+from roadlabel.ontology import Ontology
+from roadlabel.ontology import parse as parse_ontology
 from scheduler.auth import Caller
 from scheduler.db import connection
 from scheduler.errors import InvalidArgument, NotFound, PermissionDenied, QARefused
@@ -76,6 +78,8 @@ class SchedulerService:
         self.presigner = presigner
         self.cfg = cfg
         self.qa_check = qa_check
+        # Parsed ontologies by (project, version): a cache, never needed by another replica.
+        self._ontologies: dict[tuple[str, str], Ontology] = {}
 
     async def lease(self, who: Caller, stage: Stage | None, project: str,
                     skills: Sequence[str]) -> Leased:
@@ -116,9 +120,9 @@ class SchedulerService:
         if not key:
             raise InvalidArgument([("idempotency_key", "required: a unique key per submission")])
         task = await self._lease_task(lease_id)
+        onto = await self._ontology(task["project_id"], task["ontology_version"])
         violations = validate_document(doc, task["first_frame"], task["end_frame"],
-                                       _classes(task["ontology"]),
-                                       task["ontology"].get("lane_types", []))
+                                       onto.classes, onto.lane_types)
         if violations:
             raise InvalidArgument(violations)
         findings = await self._qa(doc)
@@ -159,9 +163,9 @@ class SchedulerService:
         task = await self._lease_task(lease_id)
         body = None
         if corrected is not None:
+            onto = await self._ontology(task["project_id"], task["ontology_version"])
             violations = validate_document(corrected, task["first_frame"], task["end_frame"],
-                                           _classes(task["ontology"]),
-                                           task["ontology"].get("lane_types", []))
+                                           onto.classes, onto.lane_types)
             if violations:
                 raise InvalidArgument(violations)
             body = document_to_dict(corrected)
@@ -195,6 +199,21 @@ class SchedulerService:
 
             raise LeaseLost(f"lease {lease_id} does not exist")
         return dict(row)
+
+    async def _ontology(self, project_id: str, version: str) -> Ontology:
+        """The project's parsed ontology; cached per version, which never changes content."""
+        key = (project_id, version)
+        cached = self._ontologies.get(key)
+        if cached is not None:
+            return cached
+        async with connection(self.pool) as conn:
+            row = await conn.fetchrow(q("project_ontology"), project_id)
+        if row is None:
+            raise NotFound(f"project '{project_id}' does not exist")
+        onto = parse_ontology(row["ontology"], f"ontology of project {project_id}")
+        if row["ontology_version"] == version:
+            self._ontologies[key] = onto
+        return onto
 
     async def _qa(self, doc: LabelDocument) -> list[dict[str, Any]]:
         if self.qa_check is None:
@@ -321,12 +340,6 @@ def require_project(who: Caller, project: str) -> None:
     """Admins see every project; everyone else only the projects they are members of."""
     if who.role != "admin" and project not in who.projects:
         raise PermissionDenied(f"you are not a member of project '{project}'")
-
-
-def _classes(ontology: dict[str, Any]) -> dict[str, dict[str, tuple[str, ...]]]:
-    from roadlabel.ontology import parse
-
-    return parse(ontology, "project ontology").classes
 
 
 def _uuid(value: str) -> uuid.UUID:

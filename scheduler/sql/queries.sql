@@ -19,10 +19,12 @@ SELECT rl_sweep_expired();
 
 -- name: lease_task
 SELECT l.task_id, l.user_id, t.batch_id, t.kind, t.stage, t.first_frame, t.end_frame,
-       t.project_id, t.gold,
-       p.ontology, p.ontology_version
+       t.project_id, t.gold, p.ontology_version
 FROM leases l JOIN tasks t ON t.task_id = l.task_id JOIN projects p ON p.project_id = t.project_id
 WHERE l.lease_id = $1::uuid;
+
+-- name: project_ontology
+SELECT ontology, ontology_version FROM projects WHERE project_id = $1;
 
 -- name: user_by_token
 SELECT user_id, role, skills FROM users WHERE token_hash = $1;
