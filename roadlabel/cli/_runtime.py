@@ -31,3 +31,18 @@ def settings() -> config.Settings:
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine as the process's event loop."""
     return asyncio.run(coro)
+
+
+async def migrated_pool(database_url: str) -> Any:
+    """A one-connection pool on a database whose schema is up to date (migrated if needed)."""
+    from scheduler.db import create_pool
+    from scheduler.migrator import migrate
+
+    pool = await create_pool(database_url, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+    except BaseException:
+        await pool.close()
+        raise
+    return pool

@@ -23,6 +23,7 @@ COMMANDS = (
     "ingest",
     "project",
     "users",
+    "gold",
     "merge_nightly",
     "status",
     "report",
@@ -32,7 +33,11 @@ COMMANDS = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every available subcommand."""
-    parser = argparse.ArgumentParser(prog="roadlabel", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="roadlabel",
+        description="roadlabel: distributed video annotation for autonomous-driving data. "
+                    "With nothing configured, commands start embedded PostgreSQL, S3 and Ray "
+                    "under ./.roadlabel (see the README for the environment variables).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:

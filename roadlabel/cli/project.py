@@ -23,17 +23,13 @@ def run(args: argparse.Namespace) -> int:
     """Create the project; print its ontology version."""
     from roadlabel import ontology
     from scheduler.admin import create_project
-    from scheduler.db import create_pool
-    from scheduler.migrator import migrate
 
     onto = ontology.load(args.ontology) if args.ontology else ontology.default()
     settings = _runtime.settings()
     with Stack(settings, need_s3=False) as ep:
         async def go() -> None:
-            pool = await create_pool(ep.database_url, max_size=1)
+            pool = await _runtime.migrated_pool(ep.database_url)
             try:
-                async with pool.acquire() as conn:
-                    await migrate(conn)
                 await create_project(pool, args.project_id, onto)
             finally:
                 await pool.close()

@@ -26,17 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     """Add the user; print the token."""
     from scheduler.admin import add_user
-    from scheduler.db import create_pool
     from scheduler.errors import SchedulerError
-    from scheduler.migrator import migrate
 
     settings = _runtime.settings()
     with Stack(settings, need_s3=False) as ep:
         async def go() -> str:
-            pool = await create_pool(ep.database_url, max_size=1)
+            pool = await _runtime.migrated_pool(ep.database_url)
             try:
-                async with pool.acquire() as conn:
-                    await migrate(conn)
                 return await add_user(pool, args.name, args.role, args.project, args.skill,
                                       args.hourly_rate)
             finally:
