@@ -153,26 +153,22 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
 
 
 def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not an integer", f"set it to a number {lo}..{hi}") from None
-    if not lo <= value <= hi:
-        raise ConfigError(f"{name}={value} is out of range", f"set it to a number {lo}..{hi}")
-    return value
+    return int(_number(env, name, default, lo, hi, int, "an integer"))
 
 
 def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    return float(_number(env, name, default, lo, hi, float, "a number"))
+
+
+def _number(env: Mapping[str, str], name: str, default: float, lo: float, hi: float,
+            kind: type[int] | type[float], what: str) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number", f"set it to a number {lo}..{hi}") from None
+        raise ConfigError(f"{name}={raw!r} is not {what}", f"set it to a number {lo}..{hi}") from None
     if not lo <= value <= hi:
         raise ConfigError(f"{name}={value} is out of range", f"set it to a number {lo}..{hi}")
     return value

@@ -54,17 +54,27 @@ def corrected(task: tasks_pb2.Task, rng: random.Random) -> labels_pb2.LabelDocum
     return doc
 
 
+async def lease_or_none(client: Client, stage: tasks_pb2.Stage.ValueType
+                        ) -> annotator_pb2.LeaseResponse | None:
+    """Lease a task at a stage; None when none is available right now."""
+    try:
+        leased: annotator_pb2.LeaseResponse = await client.annotator.Lease(
+            annotator_pb2.LeaseRequest(stage=stage), metadata=client.metadata,
+            timeout=client.deadline_s)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+    return leased
+
+
 async def annotate_one(client: Client, rng: random.Random, stats: SimStats,
                        stage: tasks_pb2.Stage.ValueType = tasks_pb2.STAGE_ANNOTATE) -> bool:
     """Lease one task, heartbeat a draft, submit; False when nothing was available."""
     md, t = client.metadata, client.deadline_s
-    try:
-        leased = await client.annotator.Lease(annotator_pb2.LeaseRequest(stage=stage),
-                                              metadata=md, timeout=t)
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.NOT_FOUND:
-            return False
-        raise
+    leased = await lease_or_none(client, stage)
+    if leased is None:
+        return False
     stats.leased += 1
     task, lease = leased.task, leased.lease
     doc = corrected(task, rng)
@@ -127,13 +137,9 @@ async def review_one(client: Client, stage: tasks_pb2.Stage.ValueType, stats: Si
                      approve: bool = True) -> bool:
     """Lease one review/QA task and approve (or reject) it; False when none was available."""
     md, t = client.metadata, client.deadline_s
-    try:
-        leased = await client.annotator.Lease(annotator_pb2.LeaseRequest(stage=stage),
-                                              metadata=md, timeout=t)
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.NOT_FOUND:
-            return False
-        raise
+    leased = await lease_or_none(client, stage)
+    if leased is None:
+        return False
     stats.leased += 1
     request = review_pb2.SubmitReviewRequest(
         lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token,

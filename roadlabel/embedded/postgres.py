@@ -85,7 +85,7 @@ class EmbeddedPostgres:
             return
         os.kill(pid, signal.SIGQUIT if mode == "immediate" else signal.SIGINT)
         deadline = time.monotonic() + 60
-        while _alive(pid):
+        while process_alive(pid):
             if time.monotonic() > deadline:
                 os.kill(pid, signal.SIGKILL)
                 break
@@ -104,7 +104,7 @@ class EmbeddedPostgres:
             pid = int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
         except (OSError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        return pid if process_alive(pid) else None
 
     def _running_port(self) -> int:
         return int((self.data_dir / "postmaster.pid").read_text().splitlines()[3])
@@ -148,7 +148,8 @@ class EmbeddedPostgres:
             self._run(otherwise)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process exists (reaping it first when it is our own exited child)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

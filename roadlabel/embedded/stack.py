@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from roadlabel.config import S3Settings, Settings
-from roadlabel.embedded.postgres import EmbeddedPostgres
+from roadlabel.embedded.postgres import EmbeddedPostgres, process_alive
 from roadlabel.embedded.s3 import EmbeddedS3
 
 
@@ -93,7 +93,7 @@ class Stack:
             return None
         state = json.loads(self.state_file.read_text())
         s3_pid = state["pids"].get("s3")
-        if s3_pid is not None and not _alive(s3_pid):
+        if s3_pid is not None and not process_alive(s3_pid):
             self.state_file.unlink()
             return None
         pg_dir = state.get("postgres_dir")
@@ -113,21 +113,11 @@ def stop_recorded(settings: Settings) -> bool:
         return False
     state = json.loads(state_file.read_text())
     s3_pid = state["pids"].get("s3")
-    if s3_pid is not None and _alive(s3_pid):
+    if s3_pid is not None and process_alive(s3_pid):
         os.killpg(s3_pid, signal.SIGTERM)
     if state.get("postgres_dir"):
         EmbeddedPostgres(Path(state["postgres_dir"])).stop()
     state_file.unlink()
-    return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
