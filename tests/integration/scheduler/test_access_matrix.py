@@ -21,19 +21,16 @@ import grpc
 import pytest
 
 from roadlabel import ontology
+from roadlabel.client import Client, connect
 from roadlabel.config import S3Settings
 from roadlabel.embedded import EmbeddedPostgres
 from roadlabel.objectstore import MinioStore
 from roadlabel.v1 import (
     annotator_pb2,
-    annotator_pb2_grpc,
     ingest_pb2,
-    ingest_pb2_grpc,
     labels_pb2,
     ops_pb2,
-    ops_pb2_grpc,
     review_pb2,
-    review_pb2_grpc,
     tasks_pb2,
 )
 from scheduler.admin import add_user, create_project
@@ -84,36 +81,16 @@ class Background:
 
 @dataclass
 class World:
-    """The module's replica, a channel to it, and every user's token."""
+    """The module's replica, service stubs on one channel to it, and every user's token."""
 
     bg: Background
     replica: Replica
-    channel: grpc.aio.Channel
+    stubs: Client  # its own token is unused: each call sends the metadata of one user
     tokens: dict[str, str]
 
     def md(self, user: str | None) -> tuple[tuple[str, str], ...] | None:
         """Call metadata of a user; None sends no token at all."""
         return None if user is None else (("authorization", f"Bearer {self.tokens[user]}"),)
-
-    @property
-    def annotator(self) -> annotator_pb2_grpc.AnnotatorServiceStub:
-        """AnnotatorService stub."""
-        return annotator_pb2_grpc.AnnotatorServiceStub(self.channel)
-
-    @property
-    def review(self) -> review_pb2_grpc.ReviewServiceStub:
-        """ReviewService stub."""
-        return review_pb2_grpc.ReviewServiceStub(self.channel)
-
-    @property
-    def ingest(self) -> ingest_pb2_grpc.IngestServiceStub:
-        """IngestService stub."""
-        return ingest_pb2_grpc.IngestServiceStub(self.channel)
-
-    @property
-    def ops(self) -> ops_pb2_grpc.OpsServiceStub:
-        """OpsService stub."""
-        return ops_pb2_grpc.OpsServiceStub(self.channel)
 
 
 @pytest.fixture(scope="module")
@@ -142,16 +119,16 @@ async def _start(pg: EmbeddedPostgres, name: str, s3: S3Settings, bg: Background
         await create_project(replica.pool, project, ontology.default())
     tokens = {u: await add_user(replica.pool, u, role, projects)
               for u, (role, projects) in USERS.items()}
-    w = World(bg, replica, grpc.aio.insecure_channel(f"127.0.0.1:{replica.port}"), tokens)
+    w = World(bg, replica, connect(f"127.0.0.1:{replica.port}", ""), tokens)
     for project, ops_user in (("p1", "ops-1"), ("p2", "ops-other")):
-        await w.ingest.CreateBatch(ingest_pb2.CreateBatchRequest(
+        await w.stubs.ingest.CreateBatch(ingest_pb2.CreateBatchRequest(
             batch_id=BATCH[project], project_id=project), metadata=w.md(ops_user), timeout=5)
         await _register(w, ops_user, BATCH[project], f"seq-{project}")
     return w
 
 
 async def _stop(w: World) -> None:
-    await w.channel.close()
+    await w.stubs.close()
     await w.replica.stop()
 
 
@@ -168,7 +145,7 @@ def _sequence(batch: str, sequence: str) -> ingest_pb2.RegisterSequenceRequest:
 
 
 async def _register(w: World, ops_user: str, batch: str, sequence: str) -> None:
-    await w.ingest.RegisterSequence(_sequence(batch, sequence), metadata=w.md(ops_user),
+    await w.stubs.ingest.RegisterSequence(_sequence(batch, sequence), metadata=w.md(ops_user),
                                     timeout=5)
 
 
@@ -178,7 +155,7 @@ async def fresh_lease(w: World, user: str, project: str) -> annotator_pb2.LeaseR
     """A new task in the project, leased at annotate by `user`."""
     ops_user = "ops-1" if project == "p1" else "ops-other"
     await _register(w, ops_user, BATCH[project], f"seq-{next(_ids)}")
-    reply: annotator_pb2.LeaseResponse = await w.annotator.Lease(
+    reply: annotator_pb2.LeaseResponse = await w.stubs.annotator.Lease(
         annotator_pb2.LeaseRequest(project_id=project), metadata=w.md(user), timeout=5)
     return reply
 
@@ -187,8 +164,8 @@ async def review_lease(w: World, reviewer: str, project: str) -> annotator_pb2.L
     """A task annotated by someone else in the project, leased at review by `reviewer`."""
     annotator = "annotator-1" if project == "p1" else "annotator-other"
     leased = await fresh_lease(w, annotator, project)
-    await w.annotator.Submit(_submit_request(leased), metadata=w.md(annotator), timeout=5)
-    reply: annotator_pb2.LeaseResponse = await w.annotator.Lease(
+    await w.stubs.annotator.Submit(_submit_request(leased), metadata=w.md(annotator), timeout=5)
+    reply: annotator_pb2.LeaseResponse = await w.stubs.annotator.Lease(
         annotator_pb2.LeaseRequest(stage=tasks_pb2.STAGE_REVIEW), metadata=w.md(reviewer),
         timeout=5)
     return reply
@@ -228,7 +205,7 @@ LEASE_EXPECTED = {"own": OK, "other_user": DENIED, "other_project": DENIED,
 async def _heartbeat(w: World, subject: str) -> grpc.StatusCode:
     caller, owner, project = LEASE_SUBJECTS[subject]
     leased = await fresh_lease(w, owner, project)
-    return await status_of(w.annotator.Heartbeat(annotator_pb2.HeartbeatRequest(
+    return await status_of(w.stubs.annotator.Heartbeat(annotator_pb2.HeartbeatRequest(
         lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token,
         active_seconds=1.0), metadata=w.md(caller), timeout=5))
 
@@ -236,14 +213,14 @@ async def _heartbeat(w: World, subject: str) -> grpc.StatusCode:
 async def _submit(w: World, subject: str) -> grpc.StatusCode:
     caller, owner, project = LEASE_SUBJECTS[subject]
     leased = await fresh_lease(w, owner, project)
-    return await status_of(w.annotator.Submit(_submit_request(leased), metadata=w.md(caller),
+    return await status_of(w.stubs.annotator.Submit(_submit_request(leased), metadata=w.md(caller),
                                               timeout=5))
 
 
 async def _release(w: World, subject: str) -> grpc.StatusCode:
     caller, owner, project = LEASE_SUBJECTS[subject]
     leased = await fresh_lease(w, owner, project)
-    return await status_of(w.annotator.Release(annotator_pb2.ReleaseRequest(
+    return await status_of(w.stubs.annotator.Release(annotator_pb2.ReleaseRequest(
         lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token),
         metadata=w.md(caller), timeout=5))
 
@@ -275,7 +252,7 @@ def test_lease(world: World, subject: str) -> None:
 
     async def case() -> grpc.StatusCode:
         await _register(world, "ops-1", BATCH["p1"], f"seq-{next(_ids)}")
-        return await status_of(world.annotator.Lease(
+        return await status_of(world.stubs.annotator.Lease(
             annotator_pb2.LeaseRequest(project_id=project, stage=stage),
             metadata=world.md(caller), timeout=5))
 
@@ -297,7 +274,7 @@ def test_submit_review(world: World, subject: str) -> None:
 
     async def case() -> grpc.StatusCode:
         leased = await review_lease(world, owner, project)
-        return await status_of(world.review.SubmitReview(_approve(leased),
+        return await status_of(world.stubs.review.SubmitReview(_approve(leased),
                                                          metadata=world.md(caller), timeout=5))
 
     assert world.bg.run(case()) == expected
@@ -308,7 +285,7 @@ def test_submit_review_by_annotator_role_is_denied(world: World) -> None:
 
     async def case() -> tuple[grpc.StatusCode, str]:
         leased = await fresh_lease(world, "annotator-1", "p1")
-        code = await status_of(world.review.SubmitReview(
+        code = await status_of(world.stubs.review.SubmitReview(
             _approve(leased), metadata=world.md("annotator-1"), timeout=5))
         stage = await world.replica.pool.fetchval(
             "SELECT stage FROM tasks WHERE task_id = $1", leased.task.task_id)
@@ -341,7 +318,7 @@ def test_list_skips(world: World, subject: str) -> None:
     caller, project, expected = SKIPS_CASES[subject]
 
     async def case() -> grpc.StatusCode:
-        return await status_of(world.review.ListSkips(
+        return await status_of(world.stubs.review.ListSkips(
             review_pb2.ListSkipsRequest(project_id=project), metadata=world.md(caller),
             timeout=5))
 
@@ -353,12 +330,12 @@ def test_list_skips_without_project_shows_only_callers_projects(world: World) ->
 
     async def case() -> list[str]:
         leased = await fresh_lease(world, "annotator-other", "p2")
-        await world.annotator.Release(annotator_pb2.ReleaseRequest(
+        await world.stubs.annotator.Release(annotator_pb2.ReleaseRequest(
             lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token,
             reason=annotator_pb2.SKIP_REASON_AMBIGUOUS, comment="p2 secret"),
             metadata=world.md("annotator-other"), timeout=5)
         try:
-            reply = await world.review.ListSkips(review_pb2.ListSkipsRequest(),
+            reply = await world.stubs.review.ListSkips(review_pb2.ListSkipsRequest(),
                                                  metadata=world.md("qa-1"), timeout=5)
         except grpc.aio.AioRpcError as exc:  # refusing the unscoped query is also correct
             assert exc.code() == DENIED
@@ -381,39 +358,39 @@ BATCH_SUBJECTS = {
 
 
 def _create_batch(w: World, caller: str | None, project: str) -> Any:
-    return w.ingest.CreateBatch(ingest_pb2.CreateBatchRequest(
+    return w.stubs.ingest.CreateBatch(ingest_pb2.CreateBatchRequest(
         batch_id=f"nb-{next(_ids)}", project_id=project), metadata=w.md(caller), timeout=5)
 
 
 def _register_sequence(w: World, caller: str | None, project: str) -> Any:
-    return w.ingest.RegisterSequence(_sequence(BATCH[project], f"seq-{next(_ids)}"),
+    return w.stubs.ingest.RegisterSequence(_sequence(BATCH[project], f"seq-{next(_ids)}"),
                                      metadata=w.md(caller), timeout=5)
 
 
 def _register_prelabels(w: World, caller: str | None, project: str) -> Any:
     seq = f"seq-{project}"
-    return w.ingest.RegisterPrelabels(ingest_pb2.RegisterPrelabelsRequest(
+    return w.stubs.ingest.RegisterPrelabels(ingest_pb2.RegisterPrelabelsRequest(
         batch_id=BATCH[project], sequence_id=seq, first_frame=0,
         prelabels=car_document(seq, 0, 5)), metadata=w.md(caller), timeout=5)
 
 
 def _batch_status(w: World, caller: str | None, project: str) -> Any:
-    return w.ops.GetBatchStatus(ops_pb2.GetBatchStatusRequest(batch_id=BATCH[project]),
+    return w.stubs.ops.GetBatchStatus(ops_pb2.GetBatchStatusRequest(batch_id=BATCH[project]),
                                 metadata=w.md(caller), timeout=5)
 
 
 def _throughput(w: World, caller: str | None, project: str) -> Any:
-    return w.ops.GetThroughput(ops_pb2.GetThroughputRequest(batch_id=BATCH[project]),
+    return w.stubs.ops.GetThroughput(ops_pb2.GetThroughputRequest(batch_id=BATCH[project]),
                                metadata=w.md(caller), timeout=5)
 
 
 def _cost_report(w: World, caller: str | None, project: str) -> Any:
-    return w.ops.GetCostReport(ops_pb2.GetCostReportRequest(batch_id=BATCH[project]),
+    return w.stubs.ops.GetCostReport(ops_pb2.GetCostReportRequest(batch_id=BATCH[project]),
                                metadata=w.md(caller), timeout=5)
 
 
 def _annotator_stats(w: World, caller: str | None, project: str) -> Any:
-    return w.ops.ListAnnotatorStats(ops_pb2.ListAnnotatorStatsRequest(batch_id=BATCH[project]),
+    return w.stubs.ops.ListAnnotatorStats(ops_pb2.ListAnnotatorStatsRequest(batch_id=BATCH[project]),
                                     metadata=w.md(caller), timeout=5)
 
 
@@ -442,7 +419,7 @@ def test_unknown_token_is_unauthenticated(world: World) -> None:
     md = (("authorization", "Bearer rl_not-a-real-token"),)
 
     async def case() -> grpc.StatusCode:
-        return await status_of(world.annotator.Lease(annotator_pb2.LeaseRequest(),
+        return await status_of(world.stubs.annotator.Lease(annotator_pb2.LeaseRequest(),
                                                      metadata=md, timeout=5))
 
     assert world.bg.run(case()) == UNAUTH
