@@ -74,12 +74,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             return hit[1]
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(q("user_by_token"), key)
-            projects = (
-                [r["project_id"] for r in await conn.fetch(q("user_projects"), row["user_id"])]
-                if row else []
-            )
         caller = (
-            Caller(row["user_id"], row["role"], tuple(row["skills"]), tuple(projects))
+            Caller(row["user_id"], row["role"], tuple(row["skills"]), tuple(row["projects"]))
             if row else None
         )
         self._cache[key] = (time.monotonic() + self._ttl, caller)

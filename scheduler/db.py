@@ -9,13 +9,21 @@ from contextlib import asynccontextmanager, contextmanager
 import asyncpg
 
 from roadlabel.errors import ServiceUnavailable
-from scheduler.errors import IllegalTransition, LeaseLost, NotYourLease, Retryable, VersionConflict
+from scheduler.errors import (
+    IllegalTransition,
+    LeaseLost,
+    NotYourLease,
+    Retryable,
+    StaleContext,
+    VersionConflict,
+)
 
 _SQLSTATE = {
     "RL001": LeaseLost,
     "RL002": VersionConflict,
     "RL003": NotYourLease,
     "RL004": IllegalTransition,
+    "RL005": StaleContext,
 }
 
 
@@ -25,11 +33,17 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
                                   schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool reset hook: nothing to undo. The scheduler never changes session state (no SET,
+    LISTEN or session advisory locks), and asyncpg still rolls back an open transaction; the
+    default reset would cost a round trip on every release."""
+
+
 async def create_pool(url: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """Open the process's pool; raise ServiceUnavailable with a hint when unreachable."""
     try:
         pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size,
-                                         init=_init_connection, timeout=10,
+                                         init=_init_connection, reset=_keep_session, timeout=10,
                                          command_timeout=30)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise ServiceUnavailable(

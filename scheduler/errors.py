@@ -23,6 +23,11 @@ class IllegalTransition(SchedulerError):
     """The task cannot move that way from its stage (gRPC FAILED_PRECONDITION)."""
 
 
+class StaleContext(SchedulerError):
+    """The task is not the one a document was validated for (never reaches a client: the
+    replica looks the task up, validates again and resubmits)."""
+
+
 class NotFound(SchedulerError):
     """No such batch, project, task or nothing to lease (gRPC NOT_FOUND)."""
 

@@ -21,15 +21,21 @@ from roadlabel.ontology import Ontology
 from roadlabel.ontology import parse as parse_ontology
 from scheduler.auth import Caller
 from scheduler.db import connection
-from scheduler.errors import InvalidArgument, NotFound, PermissionDenied, QARefused
+from scheduler.errors import (
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    QARefused,
+    StaleContext,
+)
 from scheduler.queries import q
 from scheduler.validation import validate_document
 from scheduler.workflow import (
+    REQUIRED_ANNOTATIONS,
     Stage,
     Verdict,
     WorkflowConfig,
     next_stages,
-    required_annotations,
     stages_for,
     task_kind,
 )
@@ -80,6 +86,8 @@ class SchedulerService:
         self.qa_check = qa_check
         # Parsed ontologies by (project, version): a cache, never needed by another replica.
         self._ontologies: dict[tuple[str, str], Ontology] = {}
+        # The version of each project's ontology last seen (checked again at every submit).
+        self._current: dict[str, tuple[str, Ontology]] = {}
 
     async def lease(self, who: Caller, stage: Stage | None, project: str,
                     skills: Sequence[str]) -> Leased:
@@ -116,27 +124,69 @@ class SchedulerService:
 
     async def submit(self, who: Caller, lease_id: str, token: int, key: str, version: int,
                      doc: LabelDocument, active_s: float) -> dict[str, Any]:
-        """Validate, QA-check and submit annotate-stage labels (replay-safe)."""
+        """Validate, QA-check and submit annotate-stage labels (replay-safe).
+
+        One round trip when the caller works in one project: the document is validated against
+        that project's cached ontology and its own frame span, and rl_submit confirms both
+        against the task under its lock. Otherwise (or when that context was stale) the task
+        is looked up first and the document validated against it exactly.
+        """
         if not key:
             raise InvalidArgument([("idempotency_key", "required: a unique key per submission")])
-        task = await self._lease_task(lease_id)
-        onto = await self._ontology(task["project_id"], task["ontology_version"])
-        violations = validate_document(doc, task["first_frame"], task["end_frame"],
-                                       onto.classes, onto.lane_types)
-        if violations:
-            raise InvalidArgument(violations)
+        result = await self._submit_optimistic(who, lease_id, token, key, version, doc,
+                                               active_s) if len(who.projects) == 1 else None
+        if result is None:
+            task = await self._lease_task(lease_id)
+            onto = await self._ontology(task["project_id"], task["ontology_version"])
+            violations = validate_document(doc, task["first_frame"], task["end_frame"],
+                                           onto.classes, onto.lane_types)
+            if violations:
+                raise InvalidArgument(violations)
+            result = await self._submit_labels(who, lease_id, token, key, version, doc,
+                                               task["ontology_version"], await self._qa_ok(doc),
+                                               active_s, None)
+        if result.get("kind") == "gold" and result.get("gold") and not result["replayed"]:
+            await self._record_gold(result, who.user_id, doc)
+        return result
+
+    async def _submit_optimistic(self, who: Caller, lease_id: str, token: int, key: str,
+                                 version: int, doc: LabelDocument,
+                                 active_s: float) -> dict[str, Any] | None:
+        """Submit validated against the caller's one project; None when the task must be read
+        first (the document is invalid there, for all its violations at once, or the context
+        was stale)."""
+        project = who.projects[0]
+        onto_version, onto = await self._current_ontology(project)
+        if validate_document(doc, None, None, onto.classes, onto.lane_types):
+            return None
+        findings = await self._qa_ok(doc)
+        context: dict[str, Any] = {"project_id": project, "ontology_version": onto_version}
+        if doc.frames:
+            indices = [f.frame_index for f in doc.frames]
+            context.update(first_frame=min(indices), last_frame=max(indices))
+        try:
+            return await self._submit_labels(who, lease_id, token, key, version, doc,
+                                             onto_version, findings, active_s, context)
+        except StaleContext:
+            self._current.pop(project, None)
+            return None
+
+    async def _qa_ok(self, doc: LabelDocument) -> list[dict[str, Any]]:
+        """QA findings of a document; raises QARefused when any of them blocks it."""
         findings = await self._qa(doc)
         if any(f["severity"] == "blocking" for f in findings):
             raise QARefused([f for f in findings if f["severity"] == "blocking"])
-        nexts = next_stages(Verdict.SUBMIT, task["task_id"], self.cfg.workflow)
+        return findings
+
+    async def _submit_labels(self, who: Caller, lease_id: str, token: int, key: str,
+                             version: int, doc: LabelDocument, onto_version: str,
+                             findings: list[dict[str, Any]], active_s: float,
+                             context: dict[str, Any] | None) -> dict[str, Any]:
         body = document_to_dict(doc)
-        body["ontology_version"] = task["ontology_version"]
-        result = await self._submit(who, lease_id, token, key, version, body, findings, nexts,
-                                    Verdict.SUBMIT, [], required_annotations(task["kind"]),
-                                    active_s)
-        if task["kind"] == "gold" and task["gold"] and not result["replayed"]:
-            await self._record_gold(task, who.user_id, doc)
-        return result
+        body["ontology_version"] = onto_version
+        nexts = next_stages(Verdict.SUBMIT, "", self.cfg.workflow)
+        return await self._submit(who, lease_id, token, key, version, body, findings, nexts,
+                                  Verdict.SUBMIT, [], REQUIRED_ANNOTATIONS, active_s, context)
 
     async def _record_gold(self, task: dict[str, Any], user_id: str, doc: LabelDocument) -> None:
         """Score a gold submission against the known answer (the client is never told)."""
@@ -171,7 +221,7 @@ class SchedulerService:
             body = document_to_dict(corrected)
         nexts = next_stages(verdict, task["task_id"], self.cfg.workflow)
         return await self._submit(who, lease_id, token, key, version, body, [], nexts, verdict,
-                                  comments, 1, active_s)
+                                  comments, {}, active_s, None)
 
     async def release(self, who: Caller, lease_id: str, token: int, reason: str,
                       comment: str) -> str:
@@ -184,11 +234,12 @@ class SchedulerService:
     async def _submit(self, who: Caller, lease_id: str, token: int, key: str, version: int,
                       body: dict[str, Any] | None, findings: list[dict[str, Any]],
                       nexts: dict[str, str], verdict: Verdict, comments: list[str],
-                      required: int, active_s: float) -> dict[str, Any]:
+                      required: dict[str, int], active_s: float,
+                      context: dict[str, Any] | None) -> dict[str, Any]:
         async with connection(self.pool) as conn:
             result: dict[str, Any] = await conn.fetchval(
                 q("submit"), uuid.uuid4(), _uuid(lease_id), token, who.user_id, key, version,
-                body, findings, nexts, str(verdict), comments, required, active_s)
+                body, findings, nexts, str(verdict), comments, required, active_s, context)
         return result
 
     async def _lease_task(self, lease_id: str) -> dict[str, Any]:
@@ -202,18 +253,29 @@ class SchedulerService:
 
     async def _ontology(self, project_id: str, version: str) -> Ontology:
         """The project's parsed ontology; cached per version, which never changes content."""
-        key = (project_id, version)
-        cached = self._ontologies.get(key)
+        cached = self._ontologies.get((project_id, version))
         if cached is not None:
             return cached
+        _current, onto = await self._fetch_ontology(project_id)
+        return onto
+
+    async def _current_ontology(self, project_id: str) -> tuple[str, Ontology]:
+        """(version, ontology) of a project as last seen here; rl_submit confirms the version."""
+        current = self._current.get(project_id)
+        return current if current is not None else await self._fetch_ontology(project_id)
+
+    async def _fetch_ontology(self, project_id: str) -> tuple[str, Ontology]:
         async with connection(self.pool) as conn:
             row = await conn.fetchrow(q("project_ontology"), project_id)
         if row is None:
             raise NotFound(f"project '{project_id}' does not exist")
-        onto = parse_ontology(row["ontology"], f"ontology of project {project_id}")
-        if row["ontology_version"] == version:
-            self._ontologies[key] = onto
-        return onto
+        version = str(row["ontology_version"])
+        onto = self._ontologies.get((project_id, version))
+        if onto is None:
+            onto = parse_ontology(row["ontology"], f"ontology of project {project_id}")
+            self._ontologies[(project_id, version)] = onto
+        self._current[project_id] = (version, onto)
+        return version, onto
 
     async def _qa(self, doc: LabelDocument) -> list[dict[str, Any]]:
         if self.qa_check is None:

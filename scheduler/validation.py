@@ -22,19 +22,24 @@ class Bounds:
 
 def validate_document(
     doc: LabelDocument,
-    first_frame: int,
-    end_frame: int,
+    first_frame: int | None,
+    end_frame: int | None,
     classes: Mapping[str, Mapping[str, Sequence[str]]],
     lane_types: Sequence[str],
     bounds: Bounds = Bounds(),
 ) -> list[tuple[str, str]]:
-    """Field violations as (field path, description); empty when the document is valid."""
+    """Field violations as (field path, description); empty when the document is valid.
+
+    With first_frame/end_frame None the frame range is not checked (the caller has it checked
+    where the task is known, see rl_submit's context).
+    """
     out: list[tuple[str, str]] = []
     seen_frames: set[int] = set()
     track_class: dict[str, str] = {}
     for i, frame in enumerate(doc.frames):
         where = f"labels.frames[{i}]"
-        if not first_frame <= frame.frame_index < end_frame:
+        if (first_frame is not None and end_frame is not None
+                and not first_frame <= frame.frame_index < end_frame):
             out.append((f"{where}.frame_index",
                         f"frame {frame.frame_index} is outside the task [{first_frame}, {end_frame})"))
         if frame.frame_index in seen_frames:

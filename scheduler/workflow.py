@@ -66,9 +66,13 @@ def next_stages(verdict: Verdict, task_id: str, cfg: WorkflowConfig) -> dict[str
 GOLD_ANNOTATIONS = 1_000_000
 
 
+#: Distinct annotators a task of each kind needs before it goes to review (others: 1).
+REQUIRED_ANNOTATIONS = {"double": 2, "gold": GOLD_ANNOTATIONS}
+
+
 def required_annotations(task_kind: str) -> int:
     """How many distinct annotators a task needs before it goes to review."""
-    return {"double": 2, "gold": GOLD_ANNOTATIONS}.get(task_kind, 1)
+    return REQUIRED_ANNOTATIONS.get(task_kind, 1)
 
 
 def shows_previous_labels(task_kind: str, stage: str, sent_back: bool) -> bool:

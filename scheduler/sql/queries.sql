@@ -9,7 +9,7 @@ SELECT rl_heartbeat($1::uuid, $2, $3, $4, $5::jsonb, $6);
 
 -- name: submit
 SELECT rl_submit($1::uuid, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10,
-                 $11::text[], $12, $13);
+                 $11::text[], $12::jsonb, $13, $14::jsonb);
 
 -- name: release
 SELECT rl_release($1::uuid, $2, $3, $4, $5);
@@ -27,10 +27,10 @@ WHERE l.lease_id = $1::uuid;
 SELECT ontology, ontology_version FROM projects WHERE project_id = $1;
 
 -- name: user_by_token
-SELECT user_id, role, skills FROM users WHERE token_hash = $1;
-
--- name: user_projects
-SELECT project_id FROM project_members WHERE user_id = $1;
+SELECT u.user_id, u.role, u.skills,
+       ARRAY(SELECT m.project_id FROM project_members m WHERE m.user_id = u.user_id
+             ORDER BY m.project_id) AS projects
+FROM users u WHERE u.token_hash = $1;
 
 -- name: upsert_project
 INSERT INTO projects (project_id, name, ontology, ontology_version, guideline_url,

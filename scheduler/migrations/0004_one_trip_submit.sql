@@ -1,0 +1,97 @@
+-- Submit in one round trip. A replica validates a document before it knows the task: against
+-- the ontology it has cached for the caller's project, and with the document's own frame
+-- span. rl_submit confirms that context under the task's row lock (RL005 when the task is in
+-- another project, the project's ontology moved on, or the frames fall outside the task);
+-- only then does the replica look the task up and validate again, in a second round trip.
+-- p_context NULL skips the check (the caller validated against the task itself). The result
+-- also carries the task's kind, batch and, for gold tasks, the known answer to score against.
+
+DROP FUNCTION rl_submit(uuid, uuid, bigint, text, text, bigint, jsonb, jsonb, jsonb, text,
+                        text[], integer, double precision);
+
+CREATE FUNCTION rl_context_holds(t tasks, p_context jsonb) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT t.project_id = p_context ->> 'project_id'
+       AND (SELECT p.ontology_version FROM projects p WHERE p.project_id = t.project_id)
+           = p_context ->> 'ontology_version'
+       AND (NOT p_context ? 'first_frame'
+            OR ((p_context ->> 'first_frame')::bigint >= t.first_frame
+                AND (p_context ->> 'last_frame')::bigint < t.end_frame))
+$$;
+
+-- p_next maps the lease's stage to the stage the task moves to (decided by the workflow in
+-- Python); p_required maps a task kind to how many distinct annotations it needs before
+-- review (1 when absent).
+CREATE FUNCTION rl_submit(p_submission uuid, p_lease uuid, p_token bigint, p_user text,
+                          p_key text, p_version bigint, p_document jsonb, p_findings jsonb,
+                          p_next jsonb, p_verdict text, p_comments text[], p_required jsonb,
+                          p_active double precision, p_context jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    prior submissions;
+    l leases;
+    t tasks;
+    v_next text;
+    v_done integer;
+    s submissions;
+BEGIN
+    SELECT * INTO prior FROM submissions WHERE user_id = p_user AND idempotency_key = p_key;
+    IF FOUND THEN
+        RETURN rl_submission_result(prior, true);
+    END IF;
+    l := rl_check_lease(p_lease, p_token, p_user);
+    -- A concurrent replay may have committed while we waited for the lease lock.
+    SELECT * INTO prior FROM submissions WHERE user_id = p_user AND idempotency_key = p_key;
+    IF FOUND THEN
+        RETURN rl_submission_result(prior, true);
+    END IF;
+    SELECT * INTO t FROM tasks WHERE task_id = l.task_id FOR NO KEY UPDATE;
+    IF t.stage <> l.stage THEN
+        RAISE EXCEPTION 'task % moved to stage % since the lease', t.task_id, t.stage
+            USING ERRCODE = 'RL001';
+    END IF;
+    IF p_context IS NOT NULL AND NOT rl_context_holds(t, p_context) THEN
+        RAISE EXCEPTION 'task % is not the one the document was validated for', t.task_id
+            USING ERRCODE = 'RL005';
+    END IF;
+    IF p_version <> t.document_version THEN
+        RAISE EXCEPTION 'document version % is stale; the task is at version %',
+            p_version, t.document_version USING ERRCODE = 'RL002';
+    END IF;
+    v_next := p_next ->> t.stage;
+    IF v_next IS NULL THEN
+        RAISE EXCEPTION 'no transition from stage %', t.stage USING ERRCODE = 'RL004';
+    END IF;
+    IF t.stage = 'annotate' AND COALESCE((p_required ->> t.kind)::integer, 1) > 1 THEN
+        SELECT count(DISTINCT user_id) + 1 INTO v_done FROM submissions
+        WHERE task_id = t.task_id AND stage = 'annotate' AND user_id <> p_user
+          AND document_version >= 0;
+        IF v_done < (p_required ->> t.kind)::integer THEN
+            v_next := 'annotate';
+        END IF;
+    END IF;
+    INSERT INTO submissions (submission_id, task_id, lease_id, user_id, idempotency_key, stage,
+                             verdict, document, document_version, next_stage, findings, comments)
+    VALUES (p_submission, t.task_id, p_lease, p_user, p_key, t.stage, p_verdict, p_document,
+            t.document_version + (p_document IS NOT NULL)::int, v_next, p_findings, p_comments)
+    RETURNING * INTO s;
+    UPDATE tasks SET
+        stage = v_next,
+        document = COALESCE(p_document, document),
+        document_version = s.document_version,
+        annotated_by = CASE WHEN t.stage = 'annotate' THEN p_user ELSE annotated_by END,
+        review_comments = CASE WHEN p_verdict = 'reject' THEN p_comments ELSE review_comments END,
+        accepted_at = CASE WHEN v_next = 'accepted' THEN now() ELSE NULL END,
+        updated_at = now()
+    WHERE task_id = t.task_id;
+    UPDATE leases SET state = 'submitted', ended_at = clock_timestamp() WHERE lease_id = p_lease;
+    PERFORM rl_bill(t.task_id, p_user, t.stage, p_active);
+    DELETE FROM drafts WHERE task_id = t.task_id;
+    INSERT INTO events (kind, batch_id, task_id, payload)
+    VALUES ('stage_changed', t.batch_id, t.task_id, jsonb_build_object(
+        'from', t.stage, 'to', v_next, 'user', p_user, 'verdict', p_verdict));
+    RETURN rl_submission_result(s, false) || jsonb_build_object(
+        'kind', t.kind, 'batch_id', t.batch_id,
+        'gold', CASE WHEN t.kind = 'gold' THEN t.gold END);
+END $$;
+
