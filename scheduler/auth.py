@@ -47,10 +47,11 @@ def hash_token(token: str) -> str:
 class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Authenticates every non-public call and stores the Caller in a context variable."""
 
-    def __init__(self, pool: asyncpg.Pool, cache_ttl_s: float = 5.0) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache_ttl_s: float = 30.0) -> None:
         self._pool = pool
         self._ttl = cache_ttl_s
-        # A short cache only saves round trips; correctness never depends on it.
+        # A short cache only saves round trips: a new token works at once, a changed role or
+        # project membership applies within the TTL.
         self._cache: dict[str, tuple[float, Caller | None]] = {}
 
     async def intercept_service(
