@@ -44,6 +44,7 @@ class Plan:
     retry_budget_s: float = 60.0  # how long one request is retried (PostgreSQL restarts)
     tail_s: float = 15.0  # retries allowed after stop_at
     channels: int = 0  # 0: one channel per client
+    heartbeats: int = 1  # per max-mode cycle (0: lease -> submit only)
     seed: int = 0
 
 
@@ -166,7 +167,8 @@ class Sim:
             if not await self._think(hb, lease.heartbeat_interval_s or 20.0):
                 return False
         else:
-            await self.call("Heartbeat", self.annotator.Heartbeat, hb)
+            for _ in range(self.plan.heartbeats):
+                await self.call("Heartbeat", self.annotator.Heartbeat, hb)
         submit = annotator_pb2.SubmitRequest(
             lease_id=lease.lease_id, fencing_token=lease.fencing_token,
             idempotency_key=str(uuid.uuid4()), document_version=task.document_version,

@@ -44,6 +44,7 @@ class LoadConfig:
     reviewers: int = 0
     procs: int = 1
     channels: int = 0
+    heartbeats: int = 1  # per max-mode cycle
     tasks: int = 0  # 0: enough for the mode and duration
     lease_ttl_s: float = 60.0
     targets: list[str] = field(default_factory=list)
@@ -108,6 +109,7 @@ def drive(cfg: LoadConfig, cluster: Cluster | None, pop: Population,
         futures = [
             pool.submit(drive_in_process,
                         Plan(targets, stop_at, cfg.mode, channels=cfg.channels // procs,
+                             heartbeats=cfg.heartbeats,
                              retry_budget_s=cfg.retry_budget_s, seed=i),
                         ann, rev, start_at)
             for i, (ann, rev) in enumerate(zip(_split(pop.annotators, procs),
@@ -155,6 +157,7 @@ def report(cfg: LoadConfig, pop: Population, rec: dict[str, Any],
     return {
         "extra_sql": str(cfg.extra_sql) if cfg.extra_sql else None,
         "mode": cfg.mode, "clients": cfg.clients, "reviewers": cfg.reviewers,
+        "heartbeats_per_cycle": cfg.heartbeats if cfg.mode == "max" else None,
         "seconds": cfg.seconds, "wall_s": round(elapsed, 2), "tasks_registered": pop.tasks,
         "cycles": rec["cycles"], "cycles_per_s": round(rec["cycles"] / cfg.seconds, 1),
         "late_cycles": rec["late_cycles"],
@@ -206,6 +209,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--procs", type=int, default=1, help="client worker processes")
     p.add_argument("--channels", type=int, default=0,
                    help="gRPC channels in all (default: one per client)")
+    p.add_argument("--heartbeats", type=int, default=1, metavar="N",
+                   help="heartbeats (with the draft) per max-mode cycle; 0: lease -> submit")
     p.add_argument("--tasks", type=int, default=0, help="tasks to register (default: enough)")
     p.add_argument("--lease-ttl", type=float, default=60.0)
     p.add_argument("--idle-baseline", type=float, default=0.0, metavar="S",
@@ -222,6 +227,7 @@ def config_from(args: argparse.Namespace) -> LoadConfig:
     """LoadConfig from parsed options."""
     return LoadConfig(clients=args.clients, seconds=args.seconds, mode=args.mode,
                       reviewers=args.reviewers, procs=args.procs, channels=args.channels,
+                      heartbeats=args.heartbeats,
                       tasks=args.tasks, lease_ttl_s=args.lease_ttl, targets=args.target,
                       database_url=args.database_url, idle_s=args.idle_baseline,
                       extra_sql=args.extra_sql)

@@ -82,6 +82,7 @@ BEGIN
         annotated_by = CASE WHEN t.stage = 'annotate' THEN p_user ELSE annotated_by END,
         review_comments = CASE WHEN p_verdict = 'reject' THEN p_comments ELSE review_comments END,
         accepted_at = CASE WHEN v_next = 'accepted' THEN now() ELSE NULL END,
+        leased_until = NULL,
         updated_at = now()
     WHERE task_id = t.task_id;
     UPDATE leases SET state = 'submitted', ended_at = clock_timestamp() WHERE lease_id = p_lease;
