@@ -95,10 +95,11 @@ BEGIN
     IF v_task IS NULL THEN
         RETURN NULL;
     END IF;
+    v_expires := now() + make_interval(secs => p_ttl_s);
     BEGIN
-        UPDATE tasks SET fencing_token = fencing_token + 1
+        -- One write of the task row: the lease trigger then finds the mark already set.
+        UPDATE tasks SET fencing_token = fencing_token + 1, leased_until = v_expires
         WHERE task_id = v_task RETURNING fencing_token, stage INTO v_token, v_stage;
-        v_expires := now() + make_interval(secs => p_ttl_s);
         INSERT INTO leases (lease_id, task_id, user_id, stage, fencing_token, granted_at,
                             expires_at)
         VALUES (p_lease_id, v_task, p_user, v_stage, v_token, clock_timestamp(), v_expires);
