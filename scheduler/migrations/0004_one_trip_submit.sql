@@ -5,6 +5,9 @@
 -- only then does the replica look the task up and validate again, in a second round trip.
 -- p_context NULL skips the check (the caller validated against the task itself). The result
 -- also carries the task's kind, batch and, for gold tasks, the known answer to score against.
+--
+-- Submit and heartbeat also bill in the lease write they make anyway (rl_charge), instead of
+-- locking and rewriting the lease row a second time (rl_bill).
 
 DROP FUNCTION rl_submit(uuid, uuid, bigint, text, text, bigint, jsonb, jsonb, jsonb, text,
                         text[], integer, double precision);
@@ -18,6 +21,48 @@ LANGUAGE sql STABLE AS $$
             OR ((p_context ->> 'first_frame')::bigint >= t.first_frame
                 AND (p_context ->> 'last_frame')::bigint < t.end_frame))
 $$;
+
+-- Bills active seconds of a lease (its row as locked before this write), capped at the wall
+-- time not yet billed; the caller sets billed_until = now() in its own update of the lease.
+CREATE FUNCTION rl_charge(l leases, p_stage text, p_active double precision)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO cost_ledger (batch_id, sequence_id, task_id, user_id, kind, seconds, cost,
+                             currency, reported_seconds)
+    SELECT t.batch_id, t.sequence_id, t.task_id, u.user_id, p_stage, b.billed,
+           b.billed * COALESCE(NULLIF(u.hourly_rate, 0), r.rate, 0) / 3600.0,
+           COALESCE(r.currency, 'USD'), p_active
+    FROM (SELECT least(greatest(COALESCE(p_active, 0), 0), greatest(0, extract(epoch FROM
+                 now() - COALESCE(l.billed_until, l.granted_at)))::double precision) AS billed
+         ) b,
+         tasks t CROSS JOIN users u LEFT JOIN rates r ON r.name = u.role
+    WHERE t.task_id = l.task_id AND u.user_id = l.user_id AND p_active > 0
+$$;
+
+CREATE OR REPLACE FUNCTION rl_heartbeat(p_lease uuid, p_token bigint, p_user text,
+                                        p_ttl_s double precision, p_draft jsonb,
+                                        p_active double precision)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    l leases;
+    v_expires timestamptz := now() + make_interval(secs => p_ttl_s);
+    v_version bigint := 0;
+BEGIN
+    l := rl_check_lease(p_lease, p_token, p_user);
+    UPDATE leases SET expires_at = v_expires, billed_until = now() WHERE lease_id = p_lease;
+    PERFORM rl_charge(l, l.stage, p_active);
+    IF p_draft IS NOT NULL THEN
+        INSERT INTO drafts AS d (task_id, user_id, document)
+        VALUES (l.task_id, p_user, p_draft)
+        ON CONFLICT (task_id) DO UPDATE
+            SET document = EXCLUDED.document, user_id = EXCLUDED.user_id,
+                version = d.version + 1, saved_at = now()
+        RETURNING version INTO v_version;
+    END IF;
+    RETURN jsonb_build_object('expires_at', v_expires, 'draft_version', v_version,
+                              'task_id', l.task_id, 'fencing_token', l.fencing_token);
+END $$;
+
+DROP FUNCTION rl_bill(text, text, text, double precision);
 
 -- p_next maps the lease's stage to the stage the task moves to (decided by the workflow in
 -- Python); p_required maps a task kind to how many distinct annotations it needs before
@@ -85,8 +130,9 @@ BEGIN
         leased_until = NULL,
         updated_at = now()
     WHERE task_id = t.task_id;
-    UPDATE leases SET state = 'submitted', ended_at = clock_timestamp() WHERE lease_id = p_lease;
-    PERFORM rl_bill(t.task_id, p_user, t.stage, p_active);
+    UPDATE leases SET state = 'submitted', ended_at = clock_timestamp(), billed_until = now()
+    WHERE lease_id = p_lease;
+    PERFORM rl_charge(l, t.stage, p_active);
     DELETE FROM drafts WHERE task_id = t.task_id;
     INSERT INTO events (kind, batch_id, task_id, payload)
     VALUES ('stage_changed', t.batch_id, t.task_id, jsonb_build_object(
