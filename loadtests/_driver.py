@@ -45,6 +45,8 @@ class Plan:
     tail_s: float = 15.0  # retries allowed after stop_at
     channels: int = 0  # 0: one channel per client
     heartbeats: int = 1  # per max-mode cycle (0: lease -> submit only)
+    rate: float = 0.0  # max mode: cycles/s offered by all clients together (0: back to back)
+    clients: int = 1  # how many clients share `rate` (all workers together)
     seed: int = 0
 
 
@@ -143,7 +145,15 @@ class Sim:
         """Lease -> heartbeat(s) -> submit until the plan's stop time."""
         if self.plan.mode == "realistic":  # people do not all start in the same second
             await asyncio.sleep(self.rng.uniform(0, 20.0))
+        # Paced max mode: each client starts a cycle every `interval` seconds (open loop, so
+        # latency is measured at a known offered load); a late client does not burst to
+        # catch up.
+        interval = self.plan.clients / self.plan.rate if self.plan.rate > 0 else 0.0
+        next_start = time.monotonic() + self.rng.uniform(0, interval)
         while time.time() < self.plan.stop_at:
+            if interval:
+                await asyncio.sleep(max(0.0, next_start - time.monotonic()))
+                next_start = max(next_start + interval, time.monotonic() - interval)
             leased = await self.lease(tasks_pb2.STAGE_ANNOTATE)
             if leased is None:
                 await asyncio.sleep(self.rng.uniform(0.2, 1.0))

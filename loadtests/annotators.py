@@ -7,7 +7,12 @@ JSON object: throughput, per-RPC latencies, errors by code, lost/duplicated subm
 overlapping leases and the CPU seconds of the scheduler processes.
 
     .venv/bin/python -m loadtests.annotators --clients 1000 --seconds 30 --mode max
+    .venv/bin/python -m loadtests.annotators --clients 1000 --seconds 30 --mode max --rate 300
     .venv/bin/python -m loadtests.annotators --clients 100 --seconds 120 --mode realistic
+
+Back to back (no --rate), 1,000 clients keep ~1,000 calls in flight, so latency is queueing
+(Little's law) and the figure to read is cycles/s; with --rate the clients offer a known load
+and the p99 at that load is the figure to read.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class LoadConfig:
     procs: int = 1
     channels: int = 0
     heartbeats: int = 1  # per max-mode cycle
+    rate: float = 0.0  # max mode: offered cycles/s in all (0: back to back)
     tasks: int = 0  # 0: enough for the mode and duration
     lease_ttl_s: float = 60.0
     targets: list[str] = field(default_factory=list)
@@ -109,7 +115,7 @@ def drive(cfg: LoadConfig, cluster: Cluster | None, pop: Population,
         futures = [
             pool.submit(drive_in_process,
                         Plan(targets, stop_at, cfg.mode, channels=cfg.channels // procs,
-                             heartbeats=cfg.heartbeats,
+                             heartbeats=cfg.heartbeats, rate=cfg.rate, clients=cfg.clients,
                              retry_budget_s=cfg.retry_budget_s, seed=i),
                         ann, rev, start_at)
             for i, (ann, rev) in enumerate(zip(_split(pop.annotators, procs),
@@ -158,6 +164,7 @@ def report(cfg: LoadConfig, pop: Population, rec: dict[str, Any],
         "extra_sql": str(cfg.extra_sql) if cfg.extra_sql else None,
         "mode": cfg.mode, "clients": cfg.clients, "reviewers": cfg.reviewers,
         "heartbeats_per_cycle": cfg.heartbeats if cfg.mode == "max" else None,
+        "offered_cycles_per_s": cfg.rate or None,
         "seconds": cfg.seconds, "wall_s": round(elapsed, 2), "tasks_registered": pop.tasks,
         "cycles": rec["cycles"], "cycles_per_s": round(rec["cycles"] / cfg.seconds, 1),
         "late_cycles": rec["late_cycles"],
@@ -211,6 +218,9 @@ def parser() -> argparse.ArgumentParser:
                    help="gRPC channels in all (default: one per client)")
     p.add_argument("--heartbeats", type=int, default=1, metavar="N",
                    help="heartbeats (with the draft) per max-mode cycle; 0: lease -> submit")
+    p.add_argument("--rate", type=float, default=0.0, metavar="CYCLES_PER_S",
+                   help="max mode: pace the clients to offer this many cycles/s in all "
+                        "(latency at a known load); default: back to back")
     p.add_argument("--tasks", type=int, default=0, help="tasks to register (default: enough)")
     p.add_argument("--lease-ttl", type=float, default=60.0)
     p.add_argument("--idle-baseline", type=float, default=0.0, metavar="S",
@@ -227,7 +237,7 @@ def config_from(args: argparse.Namespace) -> LoadConfig:
     """LoadConfig from parsed options."""
     return LoadConfig(clients=args.clients, seconds=args.seconds, mode=args.mode,
                       reviewers=args.reviewers, procs=args.procs, channels=args.channels,
-                      heartbeats=args.heartbeats,
+                      heartbeats=args.heartbeats, rate=args.rate,
                       tasks=args.tasks, lease_ttl_s=args.lease_ttl, targets=args.target,
                       database_url=args.database_url, idle_s=args.idle_baseline,
                       extra_sql=args.extra_sql)
