@@ -79,7 +79,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             Caller(row["user_id"], row["role"], tuple(row["skills"]), tuple(row["projects"]))
             if row else None
         )
-        self._cache[key] = (time.monotonic() + self._ttl, caller)
+        if caller is not None:  # a token unknown now may be registered the next second
+            self._cache[key] = (time.monotonic() + self._ttl, caller)
         return caller
 
 

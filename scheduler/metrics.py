@@ -42,7 +42,8 @@ class Metrics:
         self.queue_depth = Gauge("roadlabel_queue_depth",
                                  "tasks waiting at each stage (not leased)", ["stage"], registry=r)
         self.lease_expiries = Counter("roadlabel_lease_expiries",
-                                      "leases ended because their TTL passed", registry=r)
+                                      "leases this replica's sweeper ended because their TTL passed "
+                                      "(every expiry is also an event)", registry=r)
         self.active_annotators = Gauge("roadlabel_active_annotators",
                                        "users holding an active lease", registry=r)
         self.batch_at_risk = Gauge("roadlabel_batch_at_risk",

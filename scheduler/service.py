@@ -26,6 +26,7 @@ from scheduler.errors import (
     NotFound,
     PermissionDenied,
     QARefused,
+    Retryable,
     StaleContext,
 )
 from scheduler.queries import q
@@ -140,15 +141,8 @@ class SchedulerService:
         result = await self._submit_optimistic(who, lease_id, token, key, version, doc,
                                                active_s) if len(who.projects) == 1 else None
         if result is None:
-            task = await self._lease_task(lease_id)
-            onto = await self._ontology(task["project_id"], task["ontology_version"])
-            violations = validate_document(doc, task["first_frame"], task["end_frame"],
-                                           onto.classes, onto.lane_types)
-            if violations:
-                raise InvalidArgument(violations)
-            result = await self._submit_labels(who, lease_id, token, key, version, doc,
-                                               task["ontology_version"], await self._qa_ok(doc),
-                                               active_s, None)
+            result = await self._submit_checked(who, lease_id, token, key, version, doc,
+                                                active_s)
         if result.get("kind") == "gold" and result.get("gold") and not result["replayed"]:
             await self._record_gold(result, who.user_id, doc)
         return result
@@ -157,23 +151,42 @@ class SchedulerService:
                                  version: int, doc: LabelDocument,
                                  active_s: float) -> dict[str, Any] | None:
         """Submit validated against the caller's one project; None when the task must be read
-        first (the document is invalid there, for all its violations at once, or the context
-        was stale)."""
+        first: the document is invalid or refused by QA there (reported with the task known,
+        so that every violation comes at once), or the context was stale."""
         project = who.projects[0]
         onto_version, onto = await self._current_ontology(project)
         if validate_document(doc, None, None, onto.classes, onto.lane_types):
             return None
-        findings = await self._qa_ok(doc)
-        context: dict[str, Any] = {"project_id": project, "ontology_version": onto_version}
-        if doc.frames:
-            indices = [f.frame_index for f in doc.frames]
-            context.update(first_frame=min(indices), last_frame=max(indices))
+        findings = await self._qa(doc)
+        if any(f["severity"] == "blocking" for f in findings):
+            return None
         try:
             return await self._submit_labels(who, lease_id, token, key, version, doc,
-                                             onto_version, findings, active_s, context)
+                                             onto_version, findings, active_s,
+                                             _context(project, onto_version, doc))
         except StaleContext:
             self._current.pop(project, None)
             return None
+
+    async def _submit_checked(self, who: Caller, lease_id: str, token: int, key: str,
+                              version: int, doc: LabelDocument,
+                              active_s: float) -> dict[str, Any]:
+        """Submit validated against the task, looked up first (a second round trip)."""
+        task = await self._lease_task(lease_id)
+        project = task["project_id"]
+        onto_version, onto = await self._ontology(project, task["ontology_version"])
+        violations = validate_document(doc, task["first_frame"], task["end_frame"],
+                                       onto.classes, onto.lane_types)
+        if violations:
+            raise InvalidArgument(violations)
+        findings = await self._qa_ok(doc)
+        try:
+            return await self._submit_labels(who, lease_id, token, key, version, doc,
+                                             onto_version, findings, active_s,
+                                             _context(project, onto_version, doc))
+        except StaleContext:
+            self._current.pop(project, None)
+            raise Retryable("the project's ontology changed during this submit; retry") from None
 
     async def _qa_ok(self, doc: LabelDocument) -> list[dict[str, Any]]:
         """QA findings of a document; raises QARefused when any of them blocks it."""
@@ -217,7 +230,7 @@ class SchedulerService:
         task = await self._lease_task(lease_id)
         body = None
         if corrected is not None:
-            onto = await self._ontology(task["project_id"], task["ontology_version"])
+            _version, onto = await self._ontology(task["project_id"], task["ontology_version"])
             violations = validate_document(corrected, task["first_frame"], task["end_frame"],
                                            onto.classes, onto.lane_types)
             if violations:
@@ -255,13 +268,13 @@ class SchedulerService:
             raise LeaseLost(f"lease {lease_id} does not exist")
         return dict(row)
 
-    async def _ontology(self, project_id: str, version: str) -> Ontology:
-        """The project's parsed ontology; cached per version, which never changes content."""
+    async def _ontology(self, project_id: str, version: str) -> tuple[str, Ontology]:
+        """(version, ontology): the one asked for when cached (a version never changes
+        content), else the project's current one."""
         cached = self._ontologies.get((project_id, version))
         if cached is not None:
-            return cached
-        _current, onto = await self._fetch_ontology(project_id)
-        return onto
+            return version, cached
+        return await self._fetch_ontology(project_id)
 
     async def _current_ontology(self, project_id: str) -> tuple[str, Ontology]:
         """(version, ontology) of a project as last seen here; rl_submit confirms the version."""
@@ -404,6 +417,15 @@ class SchedulerService:
         return {"batch": dict(batch), "stages": stages,
                 "frames_total": sum(frames.values()),
                 "frames_accepted": frames.get("accepted", 0)}
+
+
+def _context(project: str, onto_version: str, doc: LabelDocument) -> dict[str, Any]:
+    """What a document was validated for, for rl_submit to confirm under the task's lock."""
+    context: dict[str, Any] = {"project_id": project, "ontology_version": onto_version}
+    if doc.frames:
+        indices = [f.frame_index for f in doc.frames]
+        context.update(first_frame=min(indices), last_frame=max(indices))
+    return context
 
 
 def require_project(who: Caller, project: str) -> None:

@@ -9,6 +9,9 @@
 -- Submit and heartbeat also bill in the lease write they make anyway (rl_charge), instead of
 -- locking and rewriting the lease row a second time (rl_bill).
 
+-- The old signature stays as a wrapper while replicas roll: a replica of the previous
+-- release (which checked the task itself and passed the required count for this task's
+-- kind) keeps submitting after the first new replica migrated. Drop it a release later.
 DROP FUNCTION rl_submit(uuid, uuid, bigint, text, text, bigint, jsonb, jsonb, jsonb, text,
                         text[], integer, double precision);
 
@@ -95,7 +98,7 @@ BEGIN
         RAISE EXCEPTION 'task % moved to stage % since the lease', t.task_id, t.stage
             USING ERRCODE = 'RL001';
     END IF;
-    IF p_context IS NOT NULL AND NOT rl_context_holds(t, p_context) THEN
+    IF p_context IS NOT NULL AND rl_context_holds(t, p_context) IS NOT TRUE THEN
         RAISE EXCEPTION 'task % is not the one the document was validated for', t.task_id
             USING ERRCODE = 'RL005';
     END IF;
@@ -142,3 +145,15 @@ BEGIN
         'gold', CASE WHEN t.kind = 'gold' THEN t.gold END);
 END $$;
 
+
+CREATE FUNCTION rl_submit(p_submission uuid, p_lease uuid, p_token bigint, p_user text,
+                          p_key text, p_version bigint, p_document jsonb, p_findings jsonb,
+                          p_next jsonb, p_verdict text, p_comments text[], p_required integer,
+                          p_active double precision)
+RETURNS jsonb LANGUAGE sql AS $$
+    SELECT rl_submit(p_submission, p_lease, p_token, p_user, p_key, p_version, p_document,
+                     p_findings, p_next, p_verdict, p_comments,
+                     jsonb_build_object('normal', p_required, 'double', p_required,
+                                        'gold', p_required),
+                     p_active, NULL)
+$$;

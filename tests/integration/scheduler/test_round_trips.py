@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -128,5 +129,24 @@ def test_submit_after_the_ontology_changed_records_the_new_version(
                     "SELECT document ->> 'ontology_version' FROM tasks WHERE task_id = $1",
                     leased.task.task_id)
             assert stored == "1.1.0"
+
+    run(scenario())
+
+
+def test_a_replica_of_the_previous_release_can_still_submit(database_url: str,
+                                                           s3_settings: S3Settings) -> None:
+    """While replicas roll, old code calls rl_submit with its 13-argument signature."""
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings) as env:
+            await register(env, n_frames=5, segment=5, overlap=0)
+            leased = await lease(env, "annotator-1")
+            async with env.replica.pool.acquire() as conn:
+                result = await conn.fetchval(
+                    "SELECT rl_submit($1::uuid, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8::jsonb,"
+                    " $9::jsonb, $10, $11::text[], $12::integer, $13)",
+                    uuid.uuid4(), uuid.UUID(leased.lease.lease_id), leased.lease.fencing_token,
+                    "annotator-1", "old-replica-key", 0, {"frames": []}, [],
+                    {"annotate": "review"}, "submit", [], 1, 1.0)
+            assert result["next_stage"] == "review" and result["replayed"] is False
 
     run(scenario())
