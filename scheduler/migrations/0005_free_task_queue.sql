@@ -17,6 +17,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- rl_lease, the only writer of new leases, sets the mark in its own write of the task row.
+DROP TRIGGER leases_sync_insert ON leases;
 DROP TRIGGER leases_sync_update ON leases;
 CREATE TRIGGER leases_sync_update AFTER UPDATE OF state ON leases
     FOR EACH ROW WHEN (OLD.state = 'active' AND NEW.state <> 'active')
@@ -97,7 +99,7 @@ BEGIN
     END IF;
     v_expires := now() + make_interval(secs => p_ttl_s);
     BEGIN
-        -- One write of the task row: the lease trigger then finds the mark already set.
+        -- One write of the task row: fencing token and the lease mark together.
         UPDATE tasks SET fencing_token = fencing_token + 1, leased_until = v_expires
         WHERE task_id = v_task RETURNING fencing_token, stage INTO v_token, v_stage;
         INSERT INTO leases (lease_id, task_id, user_id, stage, fencing_token, granted_at,
