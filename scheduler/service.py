@@ -160,13 +160,8 @@ class SchedulerService:
         findings = await self._qa(doc)
         if any(f["severity"] == "blocking" for f in findings):
             return None
-        try:
-            return await self._submit_labels(who, lease_id, token, key, version, doc,
-                                             onto_version, findings, active_s,
-                                             _context(project, onto_version, doc))
-        except StaleContext:
-            self._current.pop(project, None)
-            return None
+        return await self._submit_labels(who, lease_id, token, key, version, doc, project,
+                                         onto_version, findings, active_s)
 
     async def _submit_checked(self, who: Caller, lease_id: str, token: int, key: str,
                               version: int, doc: LabelDocument,
@@ -180,13 +175,11 @@ class SchedulerService:
         if violations:
             raise InvalidArgument(violations)
         findings = await self._qa_ok(doc)
-        try:
-            return await self._submit_labels(who, lease_id, token, key, version, doc,
-                                             onto_version, findings, active_s,
-                                             _context(project, onto_version, doc))
-        except StaleContext:
-            self._current.pop(project, None)
-            raise Retryable("the project's ontology changed during this submit; retry") from None
+        result = await self._submit_labels(who, lease_id, token, key, version, doc, project,
+                                           onto_version, findings, active_s)
+        if result is None:
+            raise Retryable("the project's ontology changed during this submit; retry")
+        return result
 
     async def _qa_ok(self, doc: LabelDocument) -> list[dict[str, Any]]:
         """QA findings of a document; raises QARefused when any of them blocks it."""
@@ -196,14 +189,21 @@ class SchedulerService:
         return findings
 
     async def _submit_labels(self, who: Caller, lease_id: str, token: int, key: str,
-                             version: int, doc: LabelDocument, onto_version: str,
-                             findings: list[dict[str, Any]], active_s: float,
-                             context: dict[str, Any] | None) -> dict[str, Any]:
+                             version: int, doc: LabelDocument, project: str, onto_version: str,
+                             findings: list[dict[str, Any]],
+                             active_s: float) -> dict[str, Any] | None:
+        """rl_submit of a document validated for (project, ontology version, its frames);
+        None when the task turns out not to match that context."""
         body = document_to_dict(doc)
         body["ontology_version"] = onto_version
         nexts = next_stages(Verdict.SUBMIT, "", self.cfg.workflow)
-        return await self._submit(who, lease_id, token, key, version, body, findings, nexts,
-                                  Verdict.SUBMIT, [], REQUIRED_ANNOTATIONS, active_s, context)
+        try:
+            return await self._submit(who, lease_id, token, key, version, body, findings,
+                                      nexts, Verdict.SUBMIT, [], REQUIRED_ANNOTATIONS, active_s,
+                                      _context(project, onto_version, doc))
+        except StaleContext:
+            self._current.pop(project, None)
+            return None
 
     async def _record_gold(self, task: dict[str, Any], user_id: str, doc: LabelDocument) -> None:
         """Score a gold submission against the known answer (the client is never told)."""

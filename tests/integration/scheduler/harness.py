@@ -7,6 +7,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
 from roadlabel import ontology
 from roadlabel.client import Client, connect
 from roadlabel.config import S3Settings
@@ -101,3 +105,12 @@ def car_document(sequence: str, first: int, end: int, dx: float = 1.0) -> labels
                     center=labels_pb2.Point3(x=10.0 + dx * i, y=0.0, z=0.8),
                     length=4.5, width=1.9, height=1.6, yaw=0.0, score=1.0)
     return doc
+
+
+def field_violations(error: grpc.aio.AioRpcError) -> list[str]:
+    """The fields named by an INVALID_ARGUMENT's google.rpc.BadRequest detail."""
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    detail = error_details_pb2.BadRequest()
+    assert status is not None and status.details[0].Unpack(detail)
+    return [v.field for v in detail.field_violations]
