@@ -6,10 +6,11 @@ import asyncio
 import logging
 import os
 import warnings
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from roadlabel import config
+from roadlabel.errors import UserError
 
 T = TypeVar("T")
 
@@ -46,3 +47,23 @@ async def migrated_pool(database_url: str) -> Any:
         await pool.close()
         raise
     return pool
+
+
+def with_database(work: Callable[[Any], Awaitable[T]], hint: str) -> T:
+    """Run ``work(pool)`` on the configured (or embedded) PostgreSQL, migrated first; a
+    scheduler domain error becomes a UserError carrying ``hint``."""
+    from roadlabel.embedded import Stack
+    from scheduler.errors import SchedulerError
+
+    with Stack(settings(), need_s3=False) as ep:
+        async def go() -> T:
+            pool = await migrated_pool(ep.database_url)
+            try:
+                return await work(pool)
+            finally:
+                await pool.close()
+
+        try:
+            return run(go())
+        except SchedulerError as exc:
+            raise UserError(str(exc), hint) from None

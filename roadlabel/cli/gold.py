@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 
 from roadlabel.cli import _runtime
-from roadlabel.embedded import Stack
-from roadlabel.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,23 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Create the gold task; print its id."""
-    from scheduler.errors import SchedulerError
     from scheduler.service import SchedulerConfig, SchedulerService
 
-    settings = _runtime.settings()
-    with Stack(settings, need_s3=False) as ep:
-        async def go() -> str:
-            pool = await _runtime.migrated_pool(ep.database_url)
-            try:
-                service = SchedulerService(pool, _NoPresigner(), SchedulerConfig())
-                return await service.add_gold_task(args.task_id, args.batch)
-            finally:
-                await pool.close()
-
-        try:
-            task_id = _runtime.run(go())
-        except SchedulerError as exc:
-            raise UserError(str(exc), "pass an accepted task id and an existing batch") from None
+    task_id = _runtime.with_database(
+        lambda pool: SchedulerService(pool, _NoPresigner(), SchedulerConfig())
+        .add_gold_task(args.task_id, args.batch),
+        "pass an accepted task id and an existing batch")
     print(task_id)
     return 0
 

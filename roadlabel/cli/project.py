@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from roadlabel.cli import _runtime
-from roadlabel.embedded import Stack
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,16 +24,8 @@ def run(args: argparse.Namespace) -> int:
     from scheduler.admin import create_project
 
     onto = ontology.load(args.ontology) if args.ontology else ontology.default()
-    settings = _runtime.settings()
-    with Stack(settings, need_s3=False) as ep:
-        async def go() -> None:
-            pool = await _runtime.migrated_pool(ep.database_url)
-            try:
-                await create_project(pool, args.project_id, onto)
-            finally:
-                await pool.close()
-
-        _runtime.run(go())
+    _runtime.with_database(lambda pool: create_project(pool, args.project_id, onto),
+                           "check the project id and the ontology file")
     print(f"project {args.project_id}: ontology {onto.name} {onto.version}, "
           f"guideline {onto.guideline_version}")
     return 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 
 from roadlabel.cli import _runtime
-from roadlabel.embedded import Stack
-from roadlabel.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,21 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     """Add the user; print the token."""
     from scheduler.admin import add_user
-    from scheduler.errors import SchedulerError
 
-    settings = _runtime.settings()
-    with Stack(settings, need_s3=False) as ep:
-        async def go() -> str:
-            pool = await _runtime.migrated_pool(ep.database_url)
-            try:
-                return await add_user(pool, args.name, args.role, args.project, args.skill,
-                                      args.hourly_rate)
-            finally:
-                await pool.close()
-
-        try:
-            token = _runtime.run(go())
-        except SchedulerError as exc:
-            raise UserError(str(exc), "check the name, role and projects") from None
+    token = _runtime.with_database(
+        lambda pool: add_user(pool, args.name, args.role, args.project, args.skill,
+                              args.hourly_rate),
+        "check the name, role and projects")
     print(token)
     return 0
