@@ -92,7 +92,7 @@ class SchedulerService:
         # Parsed ontologies by (project, version): a cache, never needed by another replica.
         self._ontologies: dict[tuple[str, str], Ontology] = {}
         # The version of each project's ontology last seen (checked again at every submit).
-        self._current: dict[str, tuple[str, Ontology]] = {}
+        self._current: dict[str, str] = {}
 
     async def lease(self, who: Caller, stage: Stage | None, project: str,
                     skills: Sequence[str]) -> Leased:
@@ -278,8 +278,9 @@ class SchedulerService:
 
     async def _current_ontology(self, project_id: str) -> tuple[str, Ontology]:
         """(version, ontology) of a project as last seen here; rl_submit confirms the version."""
-        current = self._current.get(project_id)
-        return current if current is not None else await self._fetch_ontology(project_id)
+        version = self._current.get(project_id, "")
+        onto = self._ontologies.get((project_id, version))
+        return (version, onto) if onto is not None else await self._fetch_ontology(project_id)
 
     async def _fetch_ontology(self, project_id: str) -> tuple[str, Ontology]:
         async with connection(self.pool) as conn:
@@ -291,7 +292,7 @@ class SchedulerService:
         if onto is None:
             onto = parse_ontology(row["ontology"], f"ontology of project {project_id}")
             self._ontologies[(project_id, version)] = onto
-        self._current[project_id] = (version, onto)
+        self._current[project_id] = version
         return version, onto
 
     async def _qa(self, doc: LabelDocument) -> list[dict[str, Any]]:

@@ -8,12 +8,12 @@
 -- by the sweeper or by a lease call that finds no free task (it ends expired leases and looks
 -- again), so an expired task is re-offered at the latest one sweep interval after its expiry.
 
--- Writes the task row only when the mark changes (rl_submit clears it itself).
+-- Clears the mark when a lease ends (only then does the trigger below fire); writes the task
+-- row only when it still carries the mark (rl_submit clears it itself).
 CREATE OR REPLACE FUNCTION rl_sync_leased_until() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE tasks SET leased_until = CASE WHEN NEW.state = 'active' THEN NEW.expires_at END
-    WHERE task_id = NEW.task_id
-      AND leased_until IS DISTINCT FROM CASE WHEN NEW.state = 'active' THEN NEW.expires_at END;
+    UPDATE tasks SET leased_until = NULL
+    WHERE task_id = NEW.task_id AND leased_until IS NOT NULL;
     RETURN NULL;
 END $$;
 
