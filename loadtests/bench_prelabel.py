@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from roadlabel.labels import Calibration, FrameLabels  # noqa: E402
 from roadlabel.segments import plan_segments  # noqa: E402
+from workers.prelabel.camera import scale_calibration  # noqa: E402
 from workers.prelabel.contract import ModelConfig, baseline_config, file_sha256  # noqa: E402
+from workers.prelabel.decode import intrinsics_vector  # noqa: E402
 from workers.prelabel.metrics import (  # noqa: E402
     ANNOTATION_COSTS_S,
     annotation_effort,
@@ -124,9 +126,9 @@ def throughput(cfg: ModelConfig, n_frames: int, repeats: int, n_actors: int,
     times = [[i * 0.1 for i in ix] for ix in idx]
     bare = Predictor(cfg)
     bare.predict_jpeg(batches[0], cal, idx[0], times[0])  # warm-up
-    session_in = to_input([resize_rgb(np.zeros((180, 320, 3), np.uint8), 96, 160)
-                           .astype(np.uint8)] * cfg.batch_size, 96, 160)
-    intr = np.tile(np.array([[138.6, 138.6, 80.0, 48.0]], np.float32), (cfg.batch_size, 1))
+    h, w = bare.spec.input_height, bare.spec.input_width
+    session_in = to_input([np.zeros((h, w, 3), np.uint8)] * cfg.batch_size, h, w)
+    intr = np.tile(intrinsics_vector(scale_calibration(cal, w, h))[None], (cfg.batch_size, 1))
     ray.init(address="local", num_cpus=max(2, n_actors), include_dashboard=False,
              log_to_driver=False,
              configure_logging=False)

@@ -30,32 +30,50 @@ from workers.prelabel.targets import encode_frame
 from workers.synth import SceneConfig, iter_frames, make_scene
 
 TRAIN_SEED0 = 100_000
-SPEC = ModelSpec(96, 160, 12, 20, ("car", "pedestrian", "cyclist"), 6,
-                 tuple(float(r) for r in np.linspace(0.54, 0.98, 12).round(4)), "")
-FX_REF = 80.0 / math.tan(math.radians(30.0))  # input-size focal length of the training camera
+STRIDE = 8
+LANE_ROWS = tuple(float(r) for r in np.linspace(0.54, 0.98, 12).round(4))
+
+
+def make_spec(height: int, width: int) -> ModelSpec:
+    """The spec of a network for (height, width) input: stride-8 grid, 3 classes, 6 lanes."""
+    if height % STRIDE or width % STRIDE:
+        raise ValueError(f"input {height}x{width} must be a multiple of {STRIDE}")
+    return ModelSpec(height, width, height // STRIDE, width // STRIDE,
+                     ("car", "pedestrian", "cyclist"), 6, LANE_ROWS, "")
+
+
+def fx_ref(spec: ModelSpec) -> float:
+    """Input-size focal length of the training camera (60 degree horizontal field of view)."""
+    return spec.input_width / 2.0 / math.tan(math.radians(30.0))
+
+
 TARGET_KEYS = ("heatmap", "box_reg", "box_mask", "lane_exist", "lane_type", "lane_color",
                "lane_u", "lane_vis")
 
 
-def build_dataset(n_sequences: int, frames_per_seq: int, step: int,
+def build_dataset(spec: ModelSpec, n_sequences: int, frames_per_seq: int, step: int,
                   seed0: int = TRAIN_SEED0) -> dict[str, np.ndarray]:
-    """Render sequences and encode their targets (all numpy; no torch)."""
+    """Render sequences and encode their targets (all numpy; no torch).
+
+    Images are kept as uint8 (a quarter of the memory of float32); training scales them.
+    """
     cfg = SceneConfig(n_frames=frames_per_seq)
     images, intr, targets = [], [], {k: [] for k in TARGET_KEYS}  # type: ignore[var-annotated]
     for i in range(n_sequences):
         scene = make_scene(seed0 + i, cfg)
-        cal_in = scale_calibration(scene.calibration, SPEC.input_width, SPEC.input_height)
+        cal_in = scale_calibration(scene.calibration, spec.input_width, spec.input_height)
         for image, labels in iter_frames(scene, range(0, frames_per_seq, step)):
-            images.append(to_input([image], SPEC.input_height, SPEC.input_width)[0])
+            scaled = to_input([image], spec.input_height, spec.input_width)[0]
+            images.append(np.round(scaled * 255.0).astype(np.uint8))
             intr.append(intrinsics_vector(cal_in))
-            for k, v in encode_frame(labels, SPEC, scene.calibration).items():
+            for k, v in encode_frame(labels, spec, scene.calibration).items():
                 targets[k].append(v)
     data = {"image": np.stack(images), "intrinsics": np.stack(intr)}
     data.update({k: np.stack(v) for k, v in targets.items()})
     return data
 
 
-def build_net() -> Any:
+def build_net(spec: ModelSpec) -> Any:
     """The torch module (torch imported here: training-only dependency)."""
     import torch
     from torch import nn
@@ -64,7 +82,8 @@ def build_net() -> Any:
         return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
                              nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
-    n_l, n_r = SPEC.n_lanes, len(SPEC.lane_rows)
+    n_l, n_r = spec.n_lanes, len(spec.lane_rows)
+    fx = fx_ref(spec)
 
     class Net(nn.Module):  # type: ignore[misc]  # torch is untyped here
         def __init__(self) -> None:
@@ -76,17 +95,17 @@ def build_net() -> Any:
                                                               bias=False),
                                                     nn.BatchNorm2d(96), nn.ReLU(inplace=True)))
             self.heat = nn.Sequential(nn.Conv2d(96, 64, 3, 1, 1), nn.ReLU(inplace=True),
-                                      nn.Conv2d(64, len(SPEC.classes), 1))
+                                      nn.Conv2d(64, len(spec.classes), 1))
             self.reg = nn.Sequential(nn.Conv2d(96, 64, 3, 1, 1), nn.ReLU(inplace=True),
                                      nn.Conv2d(64, 8, 1))
             self.lane_reduce = nn.Sequential(nn.Conv2d(96, 16, 1), nn.ReLU(inplace=True))
-            grid = SPEC.grid_height * SPEC.grid_width
+            grid = spec.grid_height * spec.grid_width
             self.lane_fc = nn.Sequential(nn.Flatten(), nn.Linear(16 * grid, 256),
                                          nn.ReLU(inplace=True),
                                          nn.Linear(256, n_l * (1 + 6 + 3 + 2 * n_r)))
             self.heat[-1].bias.data.fill_(-2.2)
-            yy, xx = torch.meshgrid(torch.linspace(-1, 1, SPEC.grid_height),
-                                    torch.linspace(-1, 1, SPEC.grid_width), indexing="ij")
+            yy, xx = torch.meshgrid(torch.linspace(-1, 1, spec.grid_height),
+                                    torch.linspace(-1, 1, spec.grid_width), indexing="ij")
             self.register_buffer("coords", torch.stack([yy, xx])[None])
 
         def forward(self, image: Any, intrinsics: Any) -> tuple[Any, ...]:
@@ -95,7 +114,7 @@ def build_net() -> Any:
             f = self.neck(torch.cat([f, coords], dim=1))
             reg = self.reg(f)
             # Depth scales with focal length for the same apparent size: use the intrinsics.
-            depth_shift = torch.log(intrinsics[:, 0:1] / FX_REF)[:, :, None, None]
+            depth_shift = torch.log(intrinsics[:, 0:1] / fx)[:, :, None, None]
             reg = torch.cat([reg[:, :2], reg[:, 2:3] + depth_shift, reg[:, 3:]], dim=1)
             lanes = self.lane_fc(self.lane_reduce(f)).reshape(-1, n_l, 1 + 6 + 3 + 2 * n_r)
             return (torch.sigmoid(self.heat(f)), reg,
@@ -139,14 +158,14 @@ def losses(out: tuple[Any, ...], t: dict[str, Any]) -> dict[str, Any]:
             "lane_color": lane_color, "lane_u": lane_u, "lane_vis": lane_vis}
 
 
-def train(data: dict[str, np.ndarray], epochs: int, batch: int, lr: float,
+def train(spec: ModelSpec, data: dict[str, np.ndarray], epochs: int, batch: int, lr: float,
           seed: int = 0, budget_s: float = 480.0) -> tuple[Any, list[dict[str, float]]]:
     """AdamW, warm-up + cosine decay (see _set_lr), photometric augmentation, time-bounded."""
     import torch
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    net = build_net()
+    net = build_net(spec)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     n = len(data["image"])
     tensors = {k: torch.from_numpy(v) for k, v in data.items()}
@@ -159,7 +178,7 @@ def train(data: dict[str, np.ndarray], epochs: int, batch: int, lr: float,
         for i in range(0, n, batch):
             idx = order[i:i + batch]
             t = {k: v[idx] for k, v in tensors.items()}
-            image = _augment(t["image"], rng)
+            image = _augment(t["image"].float() / 255.0, rng)
             parts = losses(net(image, t["intrinsics"]), t)
             loss = sum(parts.values())
             opt.zero_grad()
@@ -199,21 +218,22 @@ def _augment(image: Any, rng: np.random.Generator) -> Any:
     return (image * gain * tint + noise).clamp(0.0, 1.0)
 
 
-def export_onnx(net: Any, path: Path, model_name: str) -> str:
+def export_onnx(net: Any, spec: ModelSpec, path: Path, model_name: str) -> str:
     """Export to ONNX with the contract's names and metadata; returns the file's sha256."""
     import onnx
     import torch
 
-    image = torch.zeros(1, 3, SPEC.input_height, SPEC.input_width)
-    intr = torch.from_numpy(np.array([[FX_REF, FX_REF, 80.0, 48.0]], np.float32))
+    image = torch.zeros(1, 3, spec.input_height, spec.input_width)
+    intr = torch.from_numpy(np.array([[fx_ref(spec), fx_ref(spec), spec.input_width / 2.0,
+                                       spec.input_height / 2.0]], np.float32))
     names = ["heatmap", "box_reg", "lane_exist", "lane_type", "lane_color", "lane_u", "lane_vis"]
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(net, (image, intr), str(path), input_names=["image", "intrinsics"],
                       output_names=names, opset_version=17, dynamo=False,
                       dynamic_axes={n: {0: "batch"} for n in ["image", "intrinsics", *names]})
     model = onnx.load(str(path))
-    meta = {"roadlabel.contract": CONTRACT_VERSION, "roadlabel.classes": ",".join(SPEC.classes),
-            "roadlabel.lane_rows": ",".join(str(r) for r in SPEC.lane_rows),
+    meta = {"roadlabel.contract": CONTRACT_VERSION, "roadlabel.classes": ",".join(spec.classes),
+            "roadlabel.lane_rows": ",".join(str(r) for r in spec.lane_rows),
             "roadlabel.model_name": model_name}
     for k, v in meta.items():
         entry = model.metadata_props.add()
@@ -226,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: build data, train, export, print a JSON summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("workers/prelabel/models/baseline.onnx"))
+    parser.add_argument("--input", default="96x160", help="HxW of the model input, multiples of 8")
     parser.add_argument("--sequences", type=int, default=160)
     parser.add_argument("--frames", type=int, default=40)
     parser.add_argument("--step", type=int, default=2)
@@ -240,16 +261,22 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
+    height, width = (int(x) for x in args.input.lower().split("x"))
+    spec = make_spec(height, width)
     t0 = time.perf_counter()
     if args.cache and args.cache.exists():
         data = dict(np.load(args.cache))
+        shape = (3, spec.input_height, spec.input_width)
+        if data["image"].dtype != np.uint8 or data["image"].shape[1:] != shape:
+            raise SystemExit(f"{args.cache} holds {data['image'].dtype} images of "
+                             f"{data['image'].shape[1:]}, not uint8 {shape}: remove it")
     else:
-        data = build_dataset(args.sequences, args.frames, args.step)
+        data = build_dataset(spec, args.sequences, args.frames, args.step)
         if args.cache:
             np.savez(args.cache, **data)  # type: ignore[arg-type]
     t1 = time.perf_counter()
-    net, history = train(data, args.epochs, args.batch, args.lr, budget_s=args.budget_s)
-    sha = export_onnx(net, args.out, args.name)
+    net, history = train(spec, data, args.epochs, args.batch, args.lr, budget_s=args.budget_s)
+    sha = export_onnx(net, spec, args.out, args.name)
     print(json.dumps({"frames": len(data["image"]), "data_s": round(t1 - t0, 1),
                       "train_s": round(time.perf_counter() - t1, 1), "epochs": len(history),
                       "final": {k: round(v, 4) for k, v in history[-1].items()},
