@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 import asyncpg
 
@@ -59,13 +60,18 @@ def children_of(pid: int) -> list[int]:
     return kids
 
 
+SERVE_COMMAND = (sys.executable, "-m", "roadlabel.cli.main", "serve", "--no-migrate",
+                 "--no-reflection")
+
+
 @dataclass
 class ReplicaProcess:
-    """One `roadlabel serve` child process."""
+    """One `roadlabel serve` child process (or another server, given its command)."""
 
     port: int
     env: dict[str, str]
     log: Path
+    command: tuple[str, ...] = SERVE_COMMAND
     proc: subprocess.Popen[bytes] | None = None
     cpu_of_dead: float = 0.0  # CPU seconds of earlier incarnations (killed ones)
 
@@ -73,10 +79,8 @@ class ReplicaProcess:
         """Spawn the process (in its own session, so a kill reaches only it)."""
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "roadlabel.cli.main", "serve", "--no-migrate",
-                 "--no-reflection"],
-                env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
-                start_new_session=True)
+                list(self.command), env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                cwd=REPO, start_new_session=True)
 
     def cpu(self) -> float:
         """CPU seconds used by every incarnation so far."""
@@ -170,8 +174,10 @@ class Cluster:
             p.stop()
         if self.s3 is not None:
             self.s3.stop()
+            self.s3 = None
         if self.pg is not None:
             self.pg.stop("immediate")
+            self.pg = None
         subprocess.run(["rm", "-rf", str(self.root)], check=False)
 
     def _env(self) -> dict[str, str]:
@@ -205,6 +211,68 @@ class Cluster:
         except (FileNotFoundError, ValueError, IndexError):
             return 0.0
         return cpu_seconds(master, reaped_children=True) + sum(cpu_seconds(c) for c in children_of(master))
+
+
+class Replicas(Protocol):
+    """What the load driver needs of a set of running servers."""
+
+    @property
+    def targets(self) -> list[str]:
+        """host:port of every replica."""
+
+    def scheduler_cpu(self) -> float:
+        """CPU seconds of the server processes."""
+
+    def postgres_cpu(self) -> float:
+        """CPU seconds of their database (0 without one)."""
+
+
+@dataclass
+class BareCluster:
+    """Replicas of loadtests._bare_grpc (no database): the gRPC ceiling on these cores."""
+
+    replicas: int = 2
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="rl-bare-")))
+    procs: list[ReplicaProcess] = field(default_factory=list)
+
+    @property
+    def targets(self) -> list[str]:
+        """host:port of every replica."""
+        return [f"127.0.0.1:{p.port}" for p in self.procs]
+
+    def __enter__(self) -> BareCluster:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        try:
+            for i in range(self.replicas):
+                port = free_port()
+                command = (sys.executable, "-m", "loadtests._bare_grpc", "--port", str(port))
+                self.procs.append(ReplicaProcess(port, env, self.root / f"bare{i}.log", command))
+            for p in self.procs:
+                p.start()
+            for p in self.procs:
+                p.wait_ready()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the servers and remove the directory."""
+        for p in self.procs:
+            p.stop()
+        subprocess.run(["rm", "-rf", str(self.root)], check=False)
+
+    def scheduler_cpu(self) -> float:
+        """CPU seconds of the bare servers."""
+        return sum(p.cpu() for p in self.procs)
+
+    def postgres_cpu(self) -> float:
+        """No database."""
+        return 0.0
 
 
 async def _migrate(url: str, extra_sql: Path | None) -> None:

@@ -26,12 +26,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from loadtests._audit import audit
-from loadtests._cluster import Cluster
+from loadtests._cluster import BareCluster, Cluster, Replicas
 from loadtests._driver import Plan, drive_in_process
 from loadtests._population import Population, populate
 
@@ -59,6 +59,7 @@ class LoadConfig:
     settle_s: float = 0.0  # wait after the run before auditing (let leases expire)
     idle_s: float = 0.0  # measure the replicas' idle CPU this long before the run
     extra_sql: Path | None = None  # SQL applied after the migrations (a proposed change)
+    baseline: bool = False  # also drive bare gRPC servers the same way (the ceiling)
 
     def task_count(self) -> int:
         """Tasks to register: above what the run can possibly consume."""
@@ -103,7 +104,7 @@ def _split(users: dict[str, str], n: int) -> list[dict[str, str]]:
     return [dict(items[i::n]) for i in range(n)]
 
 
-def drive(cfg: LoadConfig, cluster: Cluster | None, pop: Population,
+def drive(cfg: LoadConfig, cluster: Replicas | None, pop: Population,
           disturb: Disturbance | None) -> dict[str, Any]:
     """Run the client workers (and the disturbance) and measure the window."""
     targets = cluster.targets if cluster else cfg.targets
@@ -124,7 +125,7 @@ def drive(cfg: LoadConfig, cluster: Cluster | None, pop: Population,
         cpu0 = _cpu(cluster)
         chaos: dict[str, Any] = {}
         thread = None
-        if disturb is not None and cluster is not None:
+        if disturb is not None and isinstance(cluster, Cluster):
             thread = threading.Thread(target=lambda: chaos.update(disturb(cluster, stop_at)),
                                       name="chaos", daemon=True)
             thread.start()
@@ -149,7 +150,7 @@ def _idle_share(cluster: Cluster | None, seconds: float) -> float | None:
     return round((cluster.scheduler_cpu() - before) / seconds, 4)
 
 
-def _cpu(cluster: Cluster | None) -> dict[str, float]:
+def _cpu(cluster: Replicas | None) -> dict[str, float]:
     if cluster is None:
         return {"scheduler_s": 0.0, "postgres_s": 0.0}
     return {"scheduler_s": cluster.scheduler_cpu(), "postgres_s": cluster.postgres_cpu()}
@@ -203,7 +204,26 @@ def _run_on(cfg: LoadConfig, cluster: Cluster | None, url: str,
     if cfg.settle_s:
         time.sleep(cfg.settle_s)
     checks = asyncio.run(audit(url, [tuple(a) for a in rec["acked"]]))
-    return report(cfg, pop, rec, checks)
+    out = report(cfg, pop, rec, checks)
+    if cfg.baseline and cluster is not None:
+        cluster.close()  # its cores go to the baseline
+        out["baseline_bare_grpc"] = bare_baseline(cfg)
+        bare = out["baseline_bare_grpc"]["cycles_per_s"]
+        out["ratio_vs_bare_grpc"] = round(out["cycles_per_s"] / bare, 3) if bare else None
+    return out
+
+
+def bare_baseline(cfg: LoadConfig) -> dict[str, Any]:
+    """The same clients, cycles and pacing against two bare gRPC servers (no work at all)."""
+    with BareCluster() as bare:
+        pop = Population("bare", "bare", {f"a{i}": "none" for i in range(cfg.clients)}, {}, 0)
+        rec = drive(replace(cfg, reviewers=0), bare, pop, None)
+    everything = [x for xs in rec["latencies"].values() for x in xs]
+    return {"cycles_per_s": round(rec["cycles"] / cfg.seconds, 1),
+            "p99_ms": percentiles(everything)["p99_ms"],
+            "rpc": {rpc: percentiles(xs) for rpc, xs in sorted(rec["latencies"].items())},
+            "errors": dict(sorted(rec["errors"].items())),
+            "cpu_s": {"servers_s": rec["cpu"]["scheduler_s"], "clients_s": round(rec["cpu_s"], 2)}}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -228,6 +248,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--target", action="append", default=[], metavar="HOST:PORT",
                    help="use running replicas instead of starting two")
     p.add_argument("--database-url", help="their database (with --target)")
+    p.add_argument("--baseline", action="store_true",
+                   help="then drive two bare gRPC servers (no database, no work) the same "
+                        "way: the framework's ceiling on these cores (ratio_vs_bare_grpc)")
     p.add_argument("--extra-sql", type=Path, metavar="FILE",
                    help="apply this SQL after the migrations (to measure a proposed change)")
     return p
@@ -240,7 +263,7 @@ def config_from(args: argparse.Namespace) -> LoadConfig:
                       heartbeats=args.heartbeats, rate=args.rate,
                       tasks=args.tasks, lease_ttl_s=args.lease_ttl, targets=args.target,
                       database_url=args.database_url, idle_s=args.idle_baseline,
-                      extra_sql=args.extra_sql)
+                      extra_sql=args.extra_sql, baseline=args.baseline)
 
 
 def main(argv: list[str] | None = None) -> int:

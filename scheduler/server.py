@@ -35,6 +35,16 @@ from scheduler.servicers import AnnotatorServicer, IngestServicer, OpsServicer, 
 log = logging.getLogger("roadlabel.scheduler")
 
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+#: Channel options of every replica: explicit message size limits and keepalive.
+SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.so_reuseport", 0),
+]
 SERVICE_NAMES = (
     annotator_pb2.DESCRIPTOR.services_by_name["AnnotatorService"].full_name,
     review_pb2.DESCRIPTOR.services_by_name["ReviewService"].full_name,
@@ -74,15 +84,7 @@ class SchedulerServer:
         self._server = grpc.aio.server(
             interceptors=[*options.extra_interceptors, MetricsInterceptor(self.metrics),
                           AuthInterceptor(pool)],
-            options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.keepalive_time_ms", 30_000),
-                ("grpc.keepalive_timeout_ms", 10_000),
-                ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
-                ("grpc.keepalive_permit_without_calls", 1),
-                ("grpc.so_reuseport", 0),
-            ],
+            options=SERVER_OPTIONS,
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.port = 0
