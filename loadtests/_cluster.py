@@ -121,6 +121,14 @@ class ReplicaProcess:
         raise ServiceUnavailable(f"replica on :{self.port} did not start", f"see {self.log}")
 
 
+def start_all(procs: list[ReplicaProcess]) -> None:
+    """Start every process, then wait until each accepts connections."""
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.wait_ready()
+
+
 @dataclass
 class Cluster:
     """Embedded PostgreSQL + S3 and replicas, all on loopback under a temporary directory."""
@@ -153,12 +161,10 @@ class Cluster:
             self.s3.start()
             asyncio.run(_migrate(self.database_url, self.extra_sql))
             for i in range(self.replicas):
-                self.procs.append(ReplicaProcess(free_port(), self._env(), self.root / f"r{i}.log"))
-            for p in self.procs:
-                p.env["ROADLABEL_SCHEDULER_PORT"] = str(p.port)
-                p.start()
-            for p in self.procs:
-                p.wait_ready()
+                port = free_port()
+                env = {**self._env(), "ROADLABEL_SCHEDULER_PORT": str(port)}
+                self.procs.append(ReplicaProcess(port, env, self.root / f"r{i}.log"))
+            start_all(self.procs)
         except BaseException:
             self.close()
             raise
@@ -247,10 +253,7 @@ class BareCluster:
                 port = free_port()
                 command = (sys.executable, "-m", "loadtests._bare_grpc", "--port", str(port))
                 self.procs.append(ReplicaProcess(port, env, self.root / f"bare{i}.log", command))
-            for p in self.procs:
-                p.start()
-            for p in self.procs:
-                p.wait_ready()
+            start_all(self.procs)
         except BaseException:
             self.close()
             raise
