@@ -8,14 +8,20 @@ from roadlabel.labels import Calibration, FrameLabels, LabelDocument
 from workers.prelabel.camera import project_ego_points
 from workers.prelabel.contract import ModelConfig
 from workers.prelabel.predictor import cached_predictor
-from workers.tracking import TrackerConfig, assign_lane_ids, smooth_lanes, track_frames
+from workers.tracking import (
+    TrackerConfig,
+    assign_lane_ids,
+    smooth_lanes,
+    track_frames,
+    vote_lane_attributes,
+)
 
 
 def document_from_detections(sequence_id: str, first_frame: int, frames: Sequence[FrameLabels],
                              model_version: str, calibration: Calibration,
                              tracker: TrackerConfig | None = None) -> LabelDocument:
     """Track per-frame detections and lanes of one segment into its LabelDocument."""
-    tracked = assign_lane_ids(track_frames(frames, tracker))
+    tracked = vote_lane_attributes(assign_lane_ids(track_frames(frames, tracker)))
     tracked = smooth_lanes(tracked, reproject=lambda pts: project_ego_points(calibration, pts)[0])
     return LabelDocument(sequence_id, first_frame, tuple(tracked), model_version=model_version)
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from workers.tracking.lanes import assign_lane_ids, lateral_offset, smooth_lanes
+from workers.tracking.lanes import (
+    assign_lane_ids,
+    lateral_offset,
+    smooth_lanes,
+    vote_lane_attributes,
+)
 from workers.tracking.stitch import stitch_segments
 from workers.tracking.tracker import TrackerConfig, track_frames
 
 __all__ = ["TrackerConfig", "assign_lane_ids", "lateral_offset", "smooth_lanes",
-           "stitch_segments", "track_frames"]
+           "stitch_segments", "track_frames", "vote_lane_attributes"]

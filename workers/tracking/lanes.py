@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -56,6 +57,24 @@ def assign_lane_ids(frames: Sequence[FrameLabels], prefix: str = "L") -> list[Fr
         out.append(replace(frame, lanes=lanes))
         prev_offsets, prev_ids = offsets, ids
     return out
+
+
+def vote_lane_attributes(frames: Sequence[FrameLabels]) -> list[FrameLabels]:
+    """One type and one colour per lane id: score-weighted majorities over its frames.
+
+    A painted line keeps its type and colour along a segment, so a frame that reads a dashed
+    line as solid (a gap between dashes falling between row anchors) is outvoted.
+    """
+    types: dict[str, Counter[str]] = {}
+    colors: dict[str, Counter[str]] = {}
+    for frame in frames:
+        for lane in frame.lanes:
+            types.setdefault(lane.lane_id, Counter())[lane.lane_type] += lane.score
+            colors.setdefault(lane.lane_id, Counter())[lane.color] += lane.score
+    return [replace(f, lanes=tuple(
+                replace(lane, lane_type=types[lane.lane_id].most_common(1)[0][0],
+                        color=colors[lane.lane_id].most_common(1)[0][0]) for lane in f.lanes))
+            for f in frames]
 
 
 def smooth_lanes(frames: Sequence[FrameLabels], window: int = 1,

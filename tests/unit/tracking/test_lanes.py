@@ -1,11 +1,12 @@
-"""Lanes across frames: ids follow lateral offset; smoothing averages noise and fills gaps."""
+"""Lanes across frames: ids follow lateral offset; smoothing averages noise and fills gaps;
+type and colour are voted per lane."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from roadlabel.labels import FrameLabels, Lane
-from workers.tracking import assign_lane_ids, lateral_offset, smooth_lanes
+from workers.tracking import assign_lane_ids, lateral_offset, smooth_lanes, vote_lane_attributes
 
 
 def _lane(y: float, slope: float = 0.0, lid: str = "x") -> Lane:
@@ -42,3 +43,20 @@ def test_smoothing_reduces_noise_and_fills_a_missed_frame() -> None:
     assert smooth_err < 0.75 * raw_err
     lane = out[3].lanes[0]
     assert np.allclose(np.asarray(lane.points_image), np.asarray(lane.points_ego)[:, :2] * 10.0)
+
+
+def test_type_and_colour_are_voted_per_lane_weighted_by_score() -> None:
+    def lane(lid: str, lane_type: str, color: str, score: float) -> Lane:
+        return Lane(lid, lane_type, color, ((5.0, 0.0, 0.0), (30.0, 0.0, 0.0)), (), score)
+
+    frames = [FrameLabels(0, 0.0, (), (lane("L0", "dashed", "white", 0.9),
+                                        lane("L1", "solid", "yellow", 0.9))),
+              FrameLabels(1, 0.1, (), (lane("L0", "solid", "yellow", 0.6),
+                                        lane("L1", "double_solid", "yellow", 0.95))),
+              FrameLabels(2, 0.2, (), (lane("L0", "dashed", "yellow", 0.8),))]
+    out = vote_lane_attributes(frames)
+    l0 = [x for f in out for x in f.lanes if x.lane_id == "L0"]
+    assert {(x.lane_type, x.color) for x in l0} == {("dashed", "yellow")}  # 1.7 vs 0.6; 1.4 vs 0.9
+    l1 = [x for f in out for x in f.lanes if x.lane_id == "L1"]
+    assert {x.lane_type for x in l1} == {"double_solid"}  # the single stronger reading wins
+    assert [x.score for x in l0] == [0.9, 0.6, 0.8]  # scores and geometry untouched
