@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -65,16 +64,21 @@ def vote_lane_attributes(frames: Sequence[FrameLabels]) -> list[FrameLabels]:
     A painted line keeps its type and colour along a segment, so a frame that reads a dashed
     line as solid (a gap between dashes falling between row anchors) is outvoted.
     """
-    types: dict[str, Counter[str]] = {}
-    colors: dict[str, Counter[str]] = {}
+    types: dict[str, dict[str, float]] = {}
+    colors: dict[str, dict[str, float]] = {}
     for frame in frames:
         for lane in frame.lanes:
-            types.setdefault(lane.lane_id, Counter())[lane.lane_type] += lane.score
-            colors.setdefault(lane.lane_id, Counter())[lane.color] += lane.score
+            t, c = types.setdefault(lane.lane_id, {}), colors.setdefault(lane.lane_id, {})
+            t[lane.lane_type] = t.get(lane.lane_type, 0.0) + lane.score
+            c[lane.color] = c.get(lane.color, 0.0) + lane.score
     return [replace(f, lanes=tuple(
-                replace(lane, lane_type=types[lane.lane_id].most_common(1)[0][0],
-                        color=colors[lane.lane_id].most_common(1)[0][0]) for lane in f.lanes))
+                replace(lane, lane_type=_heaviest(types[lane.lane_id]),
+                        color=_heaviest(colors[lane.lane_id])) for lane in f.lanes))
             for f in frames]
+
+
+def _heaviest(weights: dict[str, float]) -> str:
+    return max(weights, key=lambda k: weights[k])
 
 
 def smooth_lanes(frames: Sequence[FrameLabels], window: int = 1,
