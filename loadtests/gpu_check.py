@@ -52,6 +52,13 @@ def gpu_name() -> str:
     return res.stdout.strip().splitlines()[0]
 
 
+def input_intrinsics(spec: Any, n: int) -> np.ndarray:
+    """`intrinsics` rows of the default camera (60 degree field of view) at the input size."""
+    fx = spec.input_width / 2 / np.tan(np.radians(30.0))
+    row = [fx, fx, spec.input_width / 2, spec.input_height / 2]
+    return np.tile(np.array([row], np.float32), (n, 1))
+
+
 def nodes_by_provider(predictor_cfg: Any, image: np.ndarray, intr: np.ndarray) -> dict[str, int]:
     """Run once with ORT profiling and count executed graph nodes per execution provider."""
     import onnxruntime as ort
@@ -95,9 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         fail(1, f"CUDA provider not taken by the session: {gpu.providers}")
     seq = generate_sequence(7, n_frames=16)
     image = to_input(seq.frames, gpu.spec.input_height, gpu.spec.input_width)
-    intr = np.tile(np.array([[gpu.spec.input_width / 2 / np.tan(np.radians(30.0))] * 2
-                             + [gpu.spec.input_width / 2, gpu.spec.input_height / 2]],
-                            np.float32), (len(seq.frames), 1))
+    intr = input_intrinsics(gpu.spec, len(seq.frames))
     counts = nodes_by_provider(gpu.cfg, image, intr)
     result["nodes_by_provider"] = counts
     out_gpu, out_cpu = gpu.run(image, intr), cpu.run(image, intr)
@@ -126,7 +131,7 @@ def throughput(gpu: Predictor, cpu: Predictor, frames: list[np.ndarray], cal: An
     for bs in (int(b) for b in args.batches.split(",")):
         image = np.random.default_rng(0).random((bs, 3, spec.input_height, spec.input_width),
                                                 dtype=np.float32)
-        intr = np.tile(np.array([[138.6, 138.6, 80.0, 48.0]], np.float32), (bs, 1))
+        intr = input_intrinsics(spec, bs)
         for label, pred, reps in (("gpu", gpu, max(4, args.frames // bs)), ("cpu", cpu, 2)):
             pred.run(image, intr)  # warm-up (CUDA kernels, memory arena)
             t = time.perf_counter()

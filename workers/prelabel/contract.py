@@ -50,6 +50,8 @@ class ModelConfig:
     lane_threshold: float = 0.5
     max_boxes: int = 64
     intra_op_threads: int = 1
+    # Bind inputs and outputs to the session's device (I/O binding); None: on GPU only.
+    io_binding: bool | None = None
 
 
 @dataclass(frozen=True)

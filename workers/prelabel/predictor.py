@@ -35,7 +35,9 @@ class Predictor:
                                             providers=choose_providers(cfg.providers))
         self.spec: ModelSpec = spec_from_session(self.session, cfg.sha256)
         self.providers: list[str] = list(self.session.get_providers())
-        self._cuda = self.providers[0] in ("CUDAExecutionProvider", "TensorrtExecutionProvider")
+        on_gpu = self.providers[0] in ("CUDAExecutionProvider", "TensorrtExecutionProvider")
+        bind = on_gpu if cfg.io_binding is None else cfg.io_binding
+        self._device: str | None = ("cuda" if on_gpu else "cpu") if bind else None
 
     @property
     def model_version(self) -> str:
@@ -44,17 +46,22 @@ class Predictor:
 
     def run(self, image: np.ndarray, intrinsics: np.ndarray) -> dict[str, np.ndarray]:
         """Run one batch of contract inputs; returns the contract outputs."""
-        if not self._cuda:
+        if self._device is None:
             outs = self.session.run(list(OUTPUTS), {"image": image, "intrinsics": intrinsics})
             return dict(zip(OUTPUTS, outs, strict=True))
+        return self._run_bound(image, intrinsics, self._device)
+
+    def _run_bound(self, image: np.ndarray, intrinsics: np.ndarray,
+                   device: str) -> dict[str, np.ndarray]:
+        """Inputs copied to the device once, outputs left there by ORT, then copied back."""
         import onnxruntime as ort
 
         binding = self.session.io_binding()
-        binding.bind_ortvalue_input("image", ort.OrtValue.ortvalue_from_numpy(image, "cuda", 0))
+        binding.bind_ortvalue_input("image", ort.OrtValue.ortvalue_from_numpy(image, device, 0))
         binding.bind_ortvalue_input(
-            "intrinsics", ort.OrtValue.ortvalue_from_numpy(intrinsics, "cuda", 0))
+            "intrinsics", ort.OrtValue.ortvalue_from_numpy(intrinsics, device, 0))
         for name in OUTPUTS:
-            binding.bind_output(name, "cuda", 0)
+            binding.bind_output(name, device, 0)
         self.session.run_with_iobinding(binding)
         return dict(zip(OUTPUTS, binding.copy_outputs_to_cpu(), strict=True))
 
