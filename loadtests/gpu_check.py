@@ -1,4 +1,4 @@
-"""GPU check for the pre-label stage: CUDA provider really used, GPU == CPU, frames/s.
+"""GPU check for the pre-label stage: CUDA provider really used, GPU == CPU, frames/s, GPU use.
 
 Needs an NVIDIA GPU and onnxruntime-gpu (`pip install 'roadlabel[gpu]'`). Prints one JSON
 object; exits 2 with a one-line message when there is no GPU or no CUDA provider, 1 when a
@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -50,6 +51,45 @@ def gpu_name() -> str:
     if res.returncode != 0 or not res.stdout.strip():
         fail(2, f"nvidia-smi finds no GPU ({res.stderr.strip() or 'no output'})")
     return res.stdout.strip().splitlines()[0]
+
+
+class UtilisationSampler:
+    """Polls nvidia-smi for GPU utilisation (%) and memory (MiB) while a block runs."""
+
+    def __init__(self, period_s: float = 0.2) -> None:
+        self.period_s = period_s
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="gpu-util", daemon=True)
+
+    def __enter__(self) -> UtilisationSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _poll(self) -> None:
+        query = ["nvidia-smi", "--query-gpu=utilization.gpu,memory.used",
+                 "--format=csv,noheader,nounits"]
+        while not self._stop.is_set():
+            try:
+                res = subprocess.run(query, capture_output=True, text=True, timeout=5, check=False)
+                util, mem = res.stdout.strip().splitlines()[0].split(",")[:2]
+                self.samples.append((float(util), float(mem)))
+            except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+                return  # no nvidia-smi answer: report no samples rather than guess
+            self._stop.wait(self.period_s)
+
+    def summary(self) -> dict[str, Any]:
+        """Mean and max utilisation, max memory; None values without samples."""
+        if not self.samples:
+            return {"samples": 0, "util_mean_pct": None, "util_max_pct": None,
+                    "memory_max_mib": None}
+        util = [u for u, _ in self.samples]
+        return {"samples": len(util), "util_mean_pct": round(sum(util) / len(util), 1),
+                "util_max_pct": max(util), "memory_max_mib": max(m for _, m in self.samples)}
 
 
 def input_intrinsics(spec: Any, n: int) -> np.ndarray:
@@ -141,8 +181,22 @@ def throughput(gpu: Predictor, cpu: Predictor, frames: list[np.ndarray], cal: An
     many = (frames * (args.frames // len(frames) + 1))[: args.frames]
     gpu.predict_images(many[:8], cal, list(range(8)), [0.0] * 8)
     t = time.perf_counter()
-    gpu.predict_images(many, cal, list(range(len(many))), [0.0] * len(many))
+    with UtilisationSampler() as util:
+        gpu.predict_images(many, cal, list(range(len(many))), [0.0] * len(many))
     out["stage_gpu_fps_resize_decode_included"] = round(len(many) / (time.perf_counter() - t), 1)
+    out["stage_gpu_utilisation"] = util.summary()
+    bs_max = max(int(b) for b in args.batches.split(","))
+    image = np.random.default_rng(0).random((bs_max, 3, spec.input_height, spec.input_width),
+                                            dtype=np.float32)
+    intr = input_intrinsics(spec, bs_max)
+    t, runs = time.perf_counter(), 0
+    with UtilisationSampler() as util:
+        while time.perf_counter() - t < 3.0:  # long enough for nvidia-smi's sampling window
+            gpu.run(image, intr)
+            runs += 1
+    out[f"session_gpu_batch{bs_max}_sustained_fps"] = round(bs_max * runs
+                                                             / (time.perf_counter() - t), 1)
+    out["session_gpu_utilisation"] = util.summary()
     return out
 
 
