@@ -137,6 +137,7 @@ class Cluster:
     lease_ttl_s: float = 60.0
     qa_sample_rate: float = 0.0
     extra_sql: Path | None = None  # applied after the migrations (to try a schema change)
+    pg_socket: bool = False  # replicas reach PostgreSQL over its Unix socket (same host)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="rl-load-")))
     pg: EmbeddedPostgres | None = None
     s3: EmbeddedS3 | None = None
@@ -192,7 +193,7 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ROADLABEL_")}
         env.update({
             "ROADLABEL_HOME": str(self.root / "home"),
-            "ROADLABEL_DATABASE_URL": self.database_url,
+            "ROADLABEL_DATABASE_URL": self.pg.socket_url if self.pg_socket else self.database_url,
             "ROADLABEL_S3_ENDPOINT": s3.endpoint or "",
             "ROADLABEL_S3_ACCESS_KEY": s3.access_key,
             "ROADLABEL_S3_SECRET_KEY": s3.secret_key,

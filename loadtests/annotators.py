@@ -60,6 +60,7 @@ class LoadConfig:
     idle_s: float = 0.0  # measure the replicas' idle CPU this long before the run
     extra_sql: Path | None = None  # SQL applied after the migrations (a proposed change)
     baseline: bool = False  # also drive bare gRPC servers the same way (the ceiling)
+    pg_socket: bool = False  # replicas reach PostgreSQL over its Unix socket, not TCP
 
     def task_count(self) -> int:
         """Tasks to register: above what the run can possibly consume."""
@@ -163,6 +164,7 @@ def report(cfg: LoadConfig, pop: Population, rec: dict[str, Any],
     everything = [x for xs in rec["latencies"].values() for x in xs]
     return {
         "extra_sql": str(cfg.extra_sql) if cfg.extra_sql else None,
+        "pg_socket": cfg.pg_socket,
         "mode": cfg.mode, "clients": cfg.clients, "reviewers": cfg.reviewers,
         "heartbeats_per_cycle": cfg.heartbeats if cfg.mode == "max" else None,
         "offered_cycles_per_s": cfg.rate or None,
@@ -190,7 +192,7 @@ def run(cfg: LoadConfig, disturb: Disturbance | None = None,
             raise SystemExit("--target needs --database-url (users are created and audited there)")
         return _run_on(cfg, None, cfg.database_url, disturb)
     with Cluster(replicas=replicas, lease_ttl_s=cfg.lease_ttl_s,
-                 extra_sql=cfg.extra_sql) as cluster:
+                 extra_sql=cfg.extra_sql, pg_socket=cfg.pg_socket) as cluster:
         return _run_on(cfg, cluster, cluster.database_url, disturb)
 
 
@@ -251,6 +253,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="store_true",
                    help="then drive two bare gRPC servers (no database, no work) the same "
                         "way: the framework's ceiling on these cores (ratio_vs_bare_grpc)")
+    p.add_argument("--pg-socket", action="store_true",
+                   help="replicas reach PostgreSQL over its Unix socket (same host) "
+                        "instead of TCP on loopback")
     p.add_argument("--extra-sql", type=Path, metavar="FILE",
                    help="apply this SQL after the migrations (to measure a proposed change)")
     return p
@@ -263,7 +268,8 @@ def config_from(args: argparse.Namespace) -> LoadConfig:
                       heartbeats=args.heartbeats, rate=args.rate,
                       tasks=args.tasks, lease_ttl_s=args.lease_ttl, targets=args.target,
                       database_url=args.database_url, idle_s=args.idle_baseline,
-                      extra_sql=args.extra_sql, baseline=args.baseline)
+                      extra_sql=args.extra_sql, baseline=args.baseline,
+                      pg_socket=args.pg_socket)
 
 
 def main(argv: list[str] | None = None) -> int:

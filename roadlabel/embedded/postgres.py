@@ -43,6 +43,11 @@ class EmbeddedPostgres:
         """URL of one database on this server."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
+    @property
+    def socket_url(self) -> str:
+        """URL of the default database over the server's Unix socket (same host only)."""
+        return f"postgresql://postgres@/roadlabel?host={self.data_dir}&port={self.port}"
+
     def start(self) -> None:
         """Initialise the cluster if needed and start the server; idempotent."""
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""Migrations: applying them all gives the expected schema; applying twice is a no-op."""
+"""Migrations: applying them all gives the expected schema; applying twice is a no-op.
+The embedded server also answers on its Unix socket."""
 
 from __future__ import annotations
 
@@ -59,5 +60,17 @@ def test_cost_ledger_is_append_only(database_url: str) -> None:
                 raise AssertionError("ledger row was updated")
         finally:
             await conn.close()
+
+    run(scenario())
+
+
+def test_embedded_server_is_reachable_over_its_unix_socket(pg_server: EmbeddedPostgres) -> None:
+    async def scenario() -> None:
+        conn = await asyncpg.connect(pg_server.socket_url)
+        try:
+            row = await conn.fetchrow("SELECT current_database() AS db, inet_server_addr() AS addr")
+        finally:
+            await conn.close()
+        assert row["db"] == "roadlabel" and row["addr"] is None  # no TCP address: a socket
 
     run(scenario())
