@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default=None, help="ONNX path (default: committed baseline)")
     p.add_argument("--sha256", default=None)
-    p.add_argument("--seeds", type=int, default=8, help="held-out seeds FIRST..FIRST+N-1")
+    p.add_argument("--seeds", type=int, default=32, help="held-out seeds FIRST..FIRST+N-1")
     p.add_argument("--first-seed", type=int, default=0,
                    help="0: the benchmark's held-out set; use another range (< 100000, the "
                         "training seeds) as a validation set for tuning, never seeds 0..N-1")
