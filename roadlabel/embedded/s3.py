@@ -29,6 +29,9 @@ def weed_binary() -> str:
     return found
 
 
+START_ATTEMPTS = 3
+
+
 class EmbeddedS3:
     """One SeaweedFS server (master, volume, filer, S3 gateway) under a data directory."""
 
@@ -53,16 +56,38 @@ class EmbeddedS3:
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }]}))
+        for attempt in range(1, START_ATTEMPTS + 1):
+            log_offset = self._launch(config)
+            try:
+                self._wait_ready(timeout_s)
+                return
+            except ServiceUnavailable:
+                # Ports are picked free, then bound by weed a moment later: another process
+                # can take one in between. Only that race is retried, with fresh ports.
+                if attempt == START_ATTEMPTS or not self._lost_port_race(log_offset):
+                    raise
+
+    def _launch(self, config: Path) -> int:
+        """Start weed on fresh ports; returns where this launch's output begins in weed.log."""
         self.port = free_port()
-        log = open(self.data_dir / "weed.log", "ab")
-        self._proc = subprocess.Popen(
-            [weed_binary(), "server", "-s3", "-filer", *self._port_args(), f"-dir={self.data_dir}",
-             "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.config={config}", "-volume.max=0",
-             "-master.volumeSizeLimitMB=256", "-volume.preStopSeconds=0"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.data_dir,
-        )
-        log.close()
-        self._wait_ready(timeout_s)
+        log_path = self.data_dir / "weed.log"
+        offset = log_path.stat().st_size if log_path.exists() else 0
+        with open(log_path, "ab") as log:
+            self._proc = subprocess.Popen(
+                [weed_binary(), "server", "-s3", "-filer", *self._port_args(),
+                 f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                 f"-s3.config={config}", "-volume.max=0", "-master.volumeSizeLimitMB=256",
+                 "-volume.preStopSeconds=0"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.data_dir,
+            )
+        return offset
+
+    def _lost_port_race(self, log_offset: int) -> bool:
+        if self._proc is None or self._proc.poll() is None:
+            return False
+        with open(self.data_dir / "weed.log", "rb") as log:
+            log.seek(log_offset)
+            return b"address already in use" in log.read()
 
     def _port_args(self) -> list[str]:
         args = [f"-s3.port={self.port}"]
