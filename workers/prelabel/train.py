@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from workers.prelabel.camera import scale_calibration
+from workers.prelabel.compact import compact, compacted_name
 from workers.prelabel.contract import CONTRACT_VERSION, ModelSpec
 from workers.prelabel.decode import intrinsics_vector
 from workers.prelabel.preprocess import to_input
@@ -158,14 +159,71 @@ def losses(out: tuple[Any, ...], t: dict[str, Any]) -> dict[str, Any]:
             "lane_color": lane_color, "lane_u": lane_u, "lane_vis": lane_vis}
 
 
+def load_exported(net: Any, path: Path) -> None:
+    """Warm start from an exported model of the same architecture.
+
+    The export folded each BatchNorm into the convolution before it, so a BatchNorm comes back
+    as the identity plus the folded bias (mean 0, variance 1 - eps, scale 1). Training then keeps
+    those layers in eval mode (see _freeze_norms): batch statistics would change the function.
+    """
+    import onnx
+    import torch
+    from onnx import numpy_helper
+    from torch import nn
+
+    model = onnx.load(str(path))
+    weights = {compacted_name(i.name): numpy_helper.to_array(i).astype(np.float32)
+               for i in model.graph.initializer}
+    state = net.state_dict()
+    folded = [n for n in model.graph.node if n.op_type == "Conv" and n.input[1] not in state]
+    normed = [(m[0], m[1]) for m in net.modules()
+              if isinstance(m, nn.Sequential) and len(m) > 1 and isinstance(m[1], nn.BatchNorm2d)]
+    if len(folded) != len(normed):
+        raise SystemExit(f"{path}: {len(folded)} folded convolutions, the network has "
+                         f"{len(normed)}: not the same architecture")
+    with torch.no_grad():
+        for name, value in weights.items():
+            if name in state:
+                _copy(state[name], value, name)
+        for node, (conv, norm) in zip(folded, normed, strict=True):
+            _copy(conv.weight, weights[node.input[1]], node.input[1])
+            norm.weight.fill_(1.0)
+            norm.bias.copy_(torch.from_numpy(weights[node.input[2]].copy()))
+            norm.running_mean.zero_()
+            norm.running_var.fill_(1.0 - norm.eps)
+
+
+def _copy(target: Any, value: np.ndarray, name: str) -> None:
+    import torch
+
+    if tuple(target.shape) != value.shape:
+        raise SystemExit(f"weight {name}: shape {value.shape} in the model, "
+                         f"{tuple(target.shape)} in the network: not the same architecture")
+    target.copy_(torch.from_numpy(value.copy()))
+
+
+def _freeze_norms(net: Any) -> None:
+    from torch import nn
+
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+
+
 def train(spec: ModelSpec, data: dict[str, np.ndarray], epochs: int, batch: int, lr: float,
-          seed: int = 0, budget_s: float = 480.0) -> tuple[Any, list[dict[str, float]]]:
-    """AdamW, warm-up + cosine decay (see _set_lr), photometric augmentation, time-bounded."""
+          seed: int = 0, budget_s: float = 480.0, init: Path | None = None
+          ) -> tuple[Any, list[dict[str, float]]]:
+    """AdamW, warm-up + cosine decay (see _set_lr), photometric augmentation, time-bounded.
+
+    With `init`, training continues from that exported model (BatchNorms frozen as folded).
+    """
     import torch
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     net = build_net(spec)
+    if init is not None:
+        load_exported(net, init)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     n = len(data["image"])
     tensors = {k: torch.from_numpy(v) for k, v in data.items()}
@@ -173,6 +231,8 @@ def train(spec: ModelSpec, data: dict[str, np.ndarray], epochs: int, batch: int,
     start = time.perf_counter()
     for epoch in range(epochs):
         net.train()
+        if init is not None:
+            _freeze_norms(net)
         order = torch.from_numpy(rng.permutation(n))
         sums: dict[str, float] = {}
         for i in range(0, n, batch):
@@ -219,7 +279,8 @@ def _augment(image: Any, rng: np.random.Generator) -> Any:
 
 
 def export_onnx(net: Any, spec: ModelSpec, path: Path, model_name: str) -> str:
-    """Export to ONNX with the contract's names and metadata; returns the file's sha256."""
+    """Export to ONNX with the contract's names and metadata, large weights stored as float16
+    (workers.prelabel.compact); returns the file's sha256."""
     import onnx
     import torch
 
@@ -238,6 +299,7 @@ def export_onnx(net: Any, spec: ModelSpec, path: Path, model_name: str) -> str:
     for k, v in meta.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = k, v
+    compact(model)
     onnx.save(model, str(path))
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -257,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-s", type=float, default=480.0)
     parser.add_argument("--name", default="roadlabel-baseline-v1")
     parser.add_argument("--cache", type=Path, default=None, help="npz of the rendered dataset")
+    parser.add_argument("--seed0", type=int, default=TRAIN_SEED0, help="first scene seed")
+    parser.add_argument("--extra", type=Path, action="append", default=[],
+                        help="npz of a dataset rendered earlier, trained on as well (repeatable)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="exported ONNX model of this architecture to continue training")
     args = parser.parse_args(argv)
     import torch
 
@@ -265,23 +332,36 @@ def main(argv: list[str] | None = None) -> int:
     spec = make_spec(height, width)
     t0 = time.perf_counter()
     if args.cache and args.cache.exists():
-        data = dict(np.load(args.cache))
-        shape = (3, spec.input_height, spec.input_width)
-        if data["image"].dtype != np.uint8 or data["image"].shape[1:] != shape:
-            raise SystemExit(f"{args.cache} holds {data['image'].dtype} images of "
-                             f"{data['image'].shape[1:]}, not uint8 {shape}: remove it")
+        data = _load_cache(args.cache, spec)
     else:
-        data = build_dataset(spec, args.sequences, args.frames, args.step)
+        if args.seed0 < TRAIN_SEED0:
+            raise SystemExit(f"--seed0 {args.seed0}: seeds below {TRAIN_SEED0} are held out")
+        data = build_dataset(spec, args.sequences, args.frames, args.step, args.seed0)
         if args.cache:
             np.savez(args.cache, **data)  # type: ignore[arg-type]
+    for extra in args.extra:
+        more = _load_cache(extra, spec)
+        data = {k: np.concatenate([v, more[k]]) for k, v in data.items()}
     t1 = time.perf_counter()
-    net, history = train(spec, data, args.epochs, args.batch, args.lr, budget_s=args.budget_s)
+    net, history = train(spec, data, args.epochs, args.batch, args.lr, budget_s=args.budget_s,
+                         init=args.init)
     sha = export_onnx(net, spec, args.out, args.name)
     print(json.dumps({"frames": len(data["image"]), "data_s": round(t1 - t0, 1),
                       "train_s": round(time.perf_counter() - t1, 1), "epochs": len(history),
                       "final": {k: round(v, 4) for k, v in history[-1].items()},
                       "sha256": sha, "out": str(args.out)}))
     return 0
+
+
+def _load_cache(path: Path, spec: ModelSpec) -> dict[str, np.ndarray]:
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist: render it first with --cache")
+    data = dict(np.load(path))
+    shape = (3, spec.input_height, spec.input_width)
+    if data["image"].dtype != np.uint8 or data["image"].shape[1:] != shape:
+        raise SystemExit(f"{path} holds {data['image'].dtype} images of "
+                         f"{data['image'].shape[1:]}, not uint8 {shape}: remove it")
+    return data
 
 
 if __name__ == "__main__":
