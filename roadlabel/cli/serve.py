@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 
 from roadlabel.cli import _runtime
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
                 ep.database_url, MinioStore(ep.s3.for_clients()), options,
                 SchedulerConfig(lease_ttl_s=settings.lease_ttl_s, workflow=workflow),
                 run_migrations=not args.no_migrate)
+            _freeze_startup_objects()
             print(f"scheduler listening on {settings.scheduler_host}:{replica.port}, "
                   f"metrics on :{replica.server.metrics_port}", flush=True)
             stop = asyncio.Event()
@@ -62,3 +64,11 @@ def run(args: argparse.Namespace) -> int:
 
         _runtime.run(go())
     return 0
+
+
+def _freeze_startup_objects() -> None:
+    """Keep the objects of start-up (modules, protobuf descriptors, the pool) out of later
+    garbage collections: a full collection over them stalled a serving replica for 66-184 ms
+    under load (measured with gc.callbacks), every call in flight waiting on it."""
+    gc.collect()
+    gc.freeze()
