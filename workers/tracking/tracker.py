@@ -25,7 +25,8 @@ class TrackerConfig:
     """Association gate, track life and clean-up rules."""
 
     # Defaults chosen on validation seeds 50000.. (loadtests/bench_prelabel.py --first-seed):
-    # a wider gate, longer coasting and a shorter minimum track cut simulated effort 3 %.
+    # a wider gate, longer coasting and a shorter minimum track cut simulated effort 3 %;
+    # carrying tracks on 2 frames past their ends cut it 3 % more (1 frame: 2.7 %, 5: 1.4 %).
     gate_m: float = 3.0  # BEV distance allowed between prediction and detection, at 0 m range
     gate_per_m: float = 0.06  # extra gate per metre of range (depth error grows with range)
     max_age: int = 5  # frames a track may go unseen before it ends
@@ -33,6 +34,7 @@ class TrackerConfig:
     fill_gaps: bool = True
     smooth: bool = True  # one size per track, centres fitted over time, yaw flips fixed
     smooth_degree: int = 1  # a segment is ~2 s: straight-line motion fits best
+    extend: int = 2  # frames a track is carried on past its first and last detection
     prefix: str = "T"
 
 
@@ -107,6 +109,8 @@ def _emit(frames: Sequence[FrameLabels], tracks: list[_Track], cfg: TrackerConfi
             boxes.update(_interpolate(boxes, cfg.max_age))
         if cfg.smooth:
             boxes = smooth_track(boxes, frames, cfg.smooth_degree)
+        if cfg.extend:
+            boxes.update(extend_track(boxes, frames, cfg.extend))
         mean_score = float(np.mean([b.score for b in track.boxes.values()]))
         for pos, box in boxes.items():
             score = 0.5 * box.score + 0.5 * mean_score
@@ -147,7 +151,8 @@ def smooth_track(boxes: dict[int, Box3D], frames: Sequence[FrameLabels],
         return boxes
     pos = sorted(boxes)
     seq = [boxes[p] for p in pos]
-    t = np.array([frames[p].timestamp_s if frames[p].timestamp_s else p * 0.1 for p in pos])
+    times = _times(frames)
+    t = np.array([times[p] for p in pos])
     deg = min(degree, len(pos) - 2)
     fx = np.polyval(np.polyfit(t, [b.x for b in seq], deg), t)
     fy = np.polyval(np.polyfit(t, [b.y for b in seq], deg), t)
@@ -160,6 +165,34 @@ def smooth_track(boxes: dict[int, Box3D], frames: Sequence[FrameLabels],
         out[p] = replace(b, x=float(x), y=float(y), z=z, length=size[0], width=size[1],
                          height=size[2], yaw=yaw)
     return out
+
+
+def extend_track(boxes: dict[int, Box3D], frames: Sequence[FrameLabels],
+                 n: int) -> dict[int, Box3D]:
+    """Boxes for up to n frames before a track's first and after its last box.
+
+    A detector fires late on an object coming into view and stops early on one leaving it;
+    the object is still there. Carrying the track on along its fitted straight-line motion
+    turns a box the annotator would draw (23 s) into one to adjust or, when wrong, delete (2 s).
+    """
+    if len(boxes) < 2:
+        return {}
+    pos = sorted(boxes)
+    times = _times(frames)
+    t = np.array([times[p] for p in pos])
+    vx = np.polyfit(t, [boxes[p].x for p in pos], 1)
+    vy = np.polyfit(t, [boxes[p].y for p in pos], 1)
+    out = {}
+    before = range(max(0, pos[0] - n), pos[0])
+    after = range(pos[-1] + 1, min(len(frames), pos[-1] + 1 + n))
+    for p, edge in [(p, boxes[pos[0]]) for p in before] + [(p, boxes[pos[-1]]) for p in after]:
+        out[p] = replace(edge, x=float(np.polyval(vx, times[p])), y=float(np.polyval(vy, times[p])),
+                         score=edge.score * 0.8, attributes={**edge.attributes, "extended": "true"})
+    return out
+
+
+def _times(frames: Sequence[FrameLabels]) -> list[float]:
+    return [f.timestamp_s if f.timestamp_s else i * 0.1 for i, f in enumerate(frames)]
 
 
 def _lerp(a: float, b: float, w: float) -> float:

@@ -78,3 +78,18 @@ def test_smoothing_gives_one_size_per_track_and_reduces_depth_noise() -> None:
     assert err_smooth < 0.7 * err_raw
     assert len({f.boxes[0].length for f in smooth}) == 1
     assert all(abs(f.boxes[0].yaw) < 1e-9 for f in smooth)
+
+
+def test_a_track_is_carried_on_two_frames_past_its_ends_along_its_motion() -> None:
+    frames = [FrameLabels(i, i * 0.1, (_box(10.0, 0.0, 5.0, i * 0.1),) if 3 <= i <= 8 else ())
+              for i in range(12)]
+    out = track_frames(frames)
+    carried = {f.frame_index: f.boxes[0] for f in out if f.boxes}
+    assert sorted(carried) == list(range(1, 11))
+    for i in (1, 2, 9, 10):
+        assert carried[i].attributes["extended"] == "true"
+        assert abs(carried[i].x - (10.0 + 5.0 * i * 0.1)) < 1e-6
+        assert carried[i].score < carried[5].score
+    assert len({b.track_id for b in carried.values()}) == 1
+    plain = track_frames(frames, TrackerConfig(extend=0))
+    assert [f.frame_index for f in plain if f.boxes] == list(range(3, 9))
