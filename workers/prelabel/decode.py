@@ -71,6 +71,9 @@ def decode_lanes(outputs: dict[str, np.ndarray], spec: ModelSpec, cal_in: Calibr
             continue
         u = outputs["lane_u"][slot][vis] * spec.input_width
         v = rows_px[vis]
+        below = rows_px[np.flatnonzero(vis)[-1] + 1:]
+        u, v = to_image_side(u, v, float(below[0]) if len(below) else float(spec.input_height),
+                             float(spec.input_width))
         ground, ok = lift_to_ground(cal_in, u, v)
         if ok.sum() < 2:
             continue
@@ -84,6 +87,29 @@ def decode_lanes(outputs: dict[str, np.ndarray], spec: ModelSpec, cal_in: Calibr
             score,
         ))
     return lanes
+
+
+def to_image_side(u: np.ndarray, v: np.ndarray, next_row: float, width: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """A lane's anchor points, continued to the image side when it leaves the image there.
+
+    Row anchors thin out towards the bottom of the image, so a marking far to the side is seen
+    at only the top two or three anchors: it leaves the image through its side between the
+    last anchor and the next. A painted line runs on to where it leaves, so its last segment
+    is continued to that side. A lane still inside the image at the next row stays as decoded
+    (it is hidden or ends there).
+    """
+    if len(u) < 2 or v[-1] == v[-2]:
+        return u, v
+    slope = (u[-1] - u[-2]) / (v[-1] - v[-2])
+    at_next = u[-1] + slope * (next_row - v[-1])
+    if 0.0 <= at_next <= width or slope == 0.0:
+        return u, v
+    side = width if at_next > width else 0.0
+    v_side = v[-1] + (side - u[-1]) / slope
+    if not v[-1] < v_side < next_row:
+        return u, v
+    return np.append(u, side), np.append(v, v_side)
 
 
 def intrinsics_vector(cal_in: Calibration) -> np.ndarray:
