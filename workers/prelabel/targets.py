@@ -51,6 +51,12 @@ def encode_frame(labels: FrameLabels, spec: ModelSpec, cal: Calibration) -> dict
     return out
 
 
+def encode_lanes(labels: FrameLabels, spec: ModelSpec, cal: Calibration) -> dict[str, np.ndarray]:
+    """The lane targets alone of one frame (see encode_frame)."""
+    cal_in = scale_calibration(cal, spec.input_width, spec.input_height)
+    return _encode_lanes(labels, spec, cal_in, cal)
+
+
 def _encode_boxes(labels: FrameLabels, spec: ModelSpec, cal: Calibration) -> dict[str, np.ndarray]:
     gh, gw = spec.grid_height, spec.grid_width
     sx, sy = spec.stride

@@ -31,16 +31,20 @@ from workers.prelabel.targets import encode_frame
 from workers.synth import SceneConfig, iter_frames, make_scene
 
 TRAIN_SEED0 = 100_000
+LANE_OUT = ("lane_fc.3.weight", "lane_fc.3.bias")  # the layer whose rows are lane slots
 STRIDE = 8
 LANE_ROWS = tuple(float(r) for r in np.linspace(0.54, 0.98, 12).round(4))
+LANE_FIELDS = 1 + 6 + 3 + 2 * len(LANE_ROWS)  # exist, type, colour, columns, visibility
 
 
-def make_spec(height: int, width: int) -> ModelSpec:
-    """The spec of a network for (height, width) input: stride-8 grid, 3 classes, 6 lanes."""
+def make_spec(height: int, width: int, n_lanes: int = 6) -> ModelSpec:
+    """The spec of a network for (height, width) input: stride-8 grid, 3 classes, n lanes."""
     if height % STRIDE or width % STRIDE:
         raise ValueError(f"input {height}x{width} must be a multiple of {STRIDE}")
+    if n_lanes < 2 or n_lanes % 2:
+        raise ValueError(f"{n_lanes} lane slots: give an even number (half left, half right)")
     return ModelSpec(height, width, height // STRIDE, width // STRIDE,
-                     ("car", "pedestrian", "cyclist"), 6, LANE_ROWS, "")
+                     ("car", "pedestrian", "cyclist"), n_lanes, LANE_ROWS, "")
 
 
 def fx_ref(spec: ModelSpec) -> float:
@@ -103,23 +107,27 @@ def build_net(spec: ModelSpec) -> Any:
             grid = spec.grid_height * spec.grid_width
             self.lane_fc = nn.Sequential(nn.Flatten(), nn.Linear(16 * grid, 256),
                                          nn.ReLU(inplace=True),
-                                         nn.Linear(256, n_l * (1 + 6 + 3 + 2 * n_r)))
+                                         nn.Linear(256, n_l * LANE_FIELDS))
             self.heat[-1].bias.data.fill_(-2.2)
             yy, xx = torch.meshgrid(torch.linspace(-1, 1, spec.grid_height),
                                     torch.linspace(-1, 1, spec.grid_width), indexing="ij")
             self.register_buffer("coords", torch.stack([yy, xx])[None])
 
         def forward(self, image: Any, intrinsics: Any) -> tuple[Any, ...]:
-            f = self.trunk(image)
-            coords = self.coords.expand(f.shape[0], -1, -1, -1)
-            f = self.neck(torch.cat([f, coords], dim=1))
+            f = self.features(image)
             reg = self.reg(f)
             # Depth scales with focal length for the same apparent size: use the intrinsics.
             depth_shift = torch.log(intrinsics[:, 0:1] / fx)[:, :, None, None]
             reg = torch.cat([reg[:, :2], reg[:, 2:3] + depth_shift, reg[:, 3:]], dim=1)
-            lanes = self.lane_fc(self.lane_reduce(f)).reshape(-1, n_l, 1 + 6 + 3 + 2 * n_r)
-            return (torch.sigmoid(self.heat(f)), reg,
-                    torch.sigmoid(lanes[..., 0]),
+            return (torch.sigmoid(self.heat(f)), reg, *self.lanes(f))
+
+        def features(self, image: Any) -> Any:
+            f = self.trunk(image)
+            return self.neck(torch.cat([f, self.coords.expand(f.shape[0], -1, -1, -1)], dim=1))
+
+        def lanes(self, f: Any) -> tuple[Any, ...]:
+            lanes = self.lane_fc(self.lane_reduce(f)).reshape(-1, n_l, LANE_FIELDS)
+            return (torch.sigmoid(lanes[..., 0]),
                     torch.softmax(lanes[..., 1:7], dim=-1),
                     torch.softmax(lanes[..., 7:10], dim=-1),
                     lanes[..., 10:10 + n_r],
@@ -133,7 +141,7 @@ def losses(out: tuple[Any, ...], t: dict[str, Any]) -> dict[str, Any]:
     import torch
     import torch.nn.functional as F
 
-    heat, reg, exist, ltype, color, lu, lvis = out
+    heat, reg = out[:2]
     p = heat.clamp(1e-4, 1 - 1e-4)
     gt = t["heatmap"]
     pos = gt.eq(1.0).float()
@@ -144,6 +152,15 @@ def losses(out: tuple[Any, ...], t: dict[str, Any]) -> dict[str, Any]:
     weights = torch.tensor([1, 1, 2, 1, 1, 1, 1, 1], dtype=reg.dtype)[None, :, None, None]
     reg_l1 = (F.smooth_l1_loss(reg, t["box_reg"], reduction="none", beta=0.1)
               * mask * weights).sum() / n_pos
+    return {"heat": focal / n_pos, "reg": reg_l1, **lane_losses(out[2:], t)}
+
+
+def lane_losses(out: tuple[Any, ...], t: dict[str, Any]) -> dict[str, Any]:
+    """Lane existence, type and colour cross-entropies, column L1, row visibility."""
+    import torch
+    import torch.nn.functional as F
+
+    exist, ltype, color, lu, lvis = out
     e = t["lane_exist"]
     n_e = e.sum().clamp(min=1.0)
     lane_exist = F.binary_cross_entropy(exist.clamp(1e-4, 1 - 1e-4), e)
@@ -155,8 +172,8 @@ def losses(out: tuple[Any, ...], t: dict[str, Any]) -> dict[str, Any]:
     lane_u = (torch.abs(lu - t["lane_u"]) * vis).sum() / vis.sum().clamp(min=1.0) * 10.0
     lane_vis = (F.binary_cross_entropy(lvis.clamp(1e-4, 1 - 1e-4), vis, reduction="none")
                 * e[..., None]).sum() / (n_e * vis.shape[-1])
-    return {"heat": focal / n_pos, "reg": reg_l1, "lane_exist": lane_exist, "lane_type": lane_type,
-            "lane_color": lane_color, "lane_u": lane_u, "lane_vis": lane_vis}
+    return {"lane_exist": lane_exist, "lane_type": lane_type, "lane_color": lane_color,
+            "lane_u": lane_u, "lane_vis": lane_vis}
 
 
 def load_exported(net: Any, path: Path) -> None:
@@ -183,6 +200,9 @@ def load_exported(net: Any, path: Path) -> None:
                          f"{len(normed)}: not the same architecture")
     with torch.no_grad():
         for name, value in weights.items():
+            if name in LANE_OUT and state[name].shape[0] != value.shape[0]:
+                value = widen_lane_slots(value, value.shape[0] // LANE_FIELDS,
+                                         state[name].shape[0] // LANE_FIELDS)
             if name in state:
                 _copy(state[name], value, name)
         for node, (conv, norm) in zip(folded, normed, strict=True):
@@ -191,6 +211,19 @@ def load_exported(net: Any, path: Path) -> None:
             norm.bias.copy_(torch.from_numpy(weights[node.input[2]].copy()))
             norm.running_mean.zero_()
             norm.running_var.fill_(1.0 - norm.eps)
+
+
+def widen_lane_slots(value: np.ndarray, old: int, new: int) -> np.ndarray:
+    """Rows of the lane output layer for `new` slots, each from the old slot nearest the ego.
+
+    Slots count outwards from the ego car on each side, so slot k on a side keeps its meaning;
+    the added outer slots start as copies of the old outermost ones and learn from there.
+    """
+    rows = value.reshape(old, LANE_FIELDS, *value.shape[1:])
+    half_old, half_new = old // 2, new // 2
+    left = [half_old - 1 - min(d, half_old - 1) for d in range(half_new)][::-1]
+    right = [half_old + min(d, old - half_old - 1) for d in range(new - half_new)]
+    return np.concatenate([rows[i] for i in left + right]).copy()
 
 
 def _copy(target: Any, value: np.ndarray, name: str) -> None:
@@ -253,6 +286,53 @@ def train(spec: ModelSpec, data: dict[str, np.ndarray], epochs: int, batch: int,
         if sums["elapsed_s"] > budget_s:
             break
     net.eval()
+    return net, history
+
+
+def train_lane_head(spec: ModelSpec, data: dict[str, np.ndarray], epochs: int, batch: int,
+                    lr: float, init: Path, seed: int = 0, budget_s: float = 480.0
+                    ) -> tuple[Any, list[dict[str, float]]]:
+    """Continue `init` training its lane head alone (e.g. after widening it to more slots).
+
+    The trunk and neck stay as they are, so their output is computed once per frame (with one
+    draw of the photometric augmentation) and an epoch of the head takes seconds.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    net = build_net(spec)
+    load_exported(net, init)
+    net.eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        feats = torch.cat([net.features(_augment(torch.from_numpy(data["image"][i:i + 256])
+                                                 .float() / 255.0, rng)).half()
+                           for i in range(0, len(data["image"]), 256)])
+    print(json.dumps({"features_s": round(time.perf_counter() - start, 1)}), flush=True)
+    targets = {k: torch.from_numpy(data[k]) for k in data if k.startswith("lane_")}
+    params = [*net.lane_reduce.parameters(), *net.lane_fc.parameters()]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
+    history: list[dict[str, float]] = []
+    for epoch in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(feats)))
+        sums: dict[str, float] = {}
+        for i in range(0, len(feats), batch):
+            idx = order[i:i + batch]
+            parts = lane_losses(net.lanes(feats[idx].float()), {k: v[idx] for k, v in
+                                                                targets.items()})
+            opt.zero_grad()
+            sum(parts.values()).backward()
+            opt.step()
+            _set_lr(opt, lr, (time.perf_counter() - start) / budget_s, (epoch + i / len(feats))
+                    / epochs)
+            for k, v in parts.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach()) * len(idx) / len(feats)
+        sums["epoch"], sums["elapsed_s"] = epoch, time.perf_counter() - start
+        history.append(sums)
+        print(json.dumps({k: round(v, 4) for k, v in sums.items()}), flush=True)
+        if sums["elapsed_s"] > budget_s:
+            break
     return net, history
 
 
@@ -324,12 +404,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="npz of a dataset rendered earlier, trained on as well (repeatable)")
     parser.add_argument("--init", type=Path, default=None,
                         help="exported ONNX model of this architecture to continue training")
+    parser.add_argument("--lanes", type=int, default=6,
+                        help="lane slots, half each side (more than --init has: it is widened)")
+    parser.add_argument("--only", choices=("all", "lanes"), default="all",
+                        help="'lanes': train only the lane head of --init, the rest kept")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     height, width = (int(x) for x in args.input.lower().split("x"))
-    spec = make_spec(height, width)
+    spec = make_spec(height, width, args.lanes)
+    if args.only == "lanes" and args.init is None:
+        raise SystemExit("--only lanes continues a model: give it with --init")
     t0 = time.perf_counter()
     if args.cache and args.cache.exists():
         data = _load_cache(args.cache, spec)
@@ -343,8 +429,12 @@ def main(argv: list[str] | None = None) -> int:
         more = _load_cache(extra, spec)
         data = {k: np.concatenate([v, more[k]]) for k, v in data.items()}
     t1 = time.perf_counter()
-    net, history = train(spec, data, args.epochs, args.batch, args.lr, budget_s=args.budget_s,
-                         init=args.init)
+    if args.only == "lanes":
+        net, history = train_lane_head(spec, data, args.epochs, args.batch, args.lr, args.init,
+                                       budget_s=args.budget_s)
+    else:
+        net, history = train(spec, data, args.epochs, args.batch, args.lr,
+                             budget_s=args.budget_s, init=args.init)
     sha = export_onnx(net, spec, args.out, args.name)
     print(json.dumps({"frames": len(data["image"]), "data_s": round(t1 - t0, 1),
                       "train_s": round(time.perf_counter() - t1, 1), "epochs": len(history),
@@ -361,6 +451,9 @@ def _load_cache(path: Path, spec: ModelSpec) -> dict[str, np.ndarray]:
     if data["image"].dtype != np.uint8 or data["image"].shape[1:] != shape:
         raise SystemExit(f"{path} holds {data['image'].dtype} images of "
                          f"{data['image'].shape[1:]}, not uint8 {shape}: remove it")
+    if data["lane_exist"].shape[1] != spec.n_lanes:
+        raise SystemExit(f"{path} has targets for {data['lane_exist'].shape[1]} lane slots, not "
+                         f"{spec.n_lanes}: re-encode them with workers.prelabel.relabel")
     return data
 
 
