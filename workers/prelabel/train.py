@@ -201,8 +201,10 @@ def load_exported(net: Any, path: Path) -> None:
     with torch.no_grad():
         for name, value in weights.items():
             if name in LANE_OUT and state[name].shape[0] != value.shape[0]:
-                value = widen_lane_slots(value, value.shape[0] // LANE_FIELDS,
-                                         state[name].shape[0] // LANE_FIELDS)
+                old, new = value.shape[0] // LANE_FIELDS, state[name].shape[0] // LANE_FIELDS
+                if new < old:
+                    raise SystemExit(f"{path} has {old} lane slots: give --lanes {old} or more")
+                value = widen_lane_slots(value, old, new)
             if name in state:
                 _copy(state[name], value, name)
         for node, (conv, norm) in zip(folded, normed, strict=True):

@@ -52,3 +52,4 @@ def test_a_wrong_seed_range_is_refused_before_anything_is_written(tmp_path: Path
     assert not out.exists()
     assert relabel.main([*argv, "--seed0", str(TRAIN_SEED0)]) == 0
     assert np.load(out)["lane_exist"].shape == (4, 8)
+
