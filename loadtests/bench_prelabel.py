@@ -44,7 +44,7 @@ from workers.prelabel.predictor import Predictor  # noqa: E402
 from workers.prelabel.preprocess import encode_jpeg, resize_rgb, to_input  # noqa: E402
 from workers.prelabel.segment import document_from_detections  # noqa: E402
 from workers.synth import CATEGORIES, SceneConfig, generate_sequence  # noqa: E402
-from workers.tracking import stitch_segments  # noqa: E402
+from workers.tracking import EXTENDED, stitch_segments  # noqa: E402
 
 REAL_VIDEO = Path("/work/shared/data/video/solidWhiteRight.mp4")
 
@@ -105,7 +105,7 @@ def _mota(counts: dict[str, int]) -> float:
 
 def _without_carried_on(frame: FrameLabels) -> FrameLabels:
     return replace(frame, boxes=tuple(b for b in frame.boxes
-                                      if b.attributes.get("extended") != "true"))
+                                      if b.attributes.get(EXTENDED) != "true"))
 
 
 def _bench_frames(n: int) -> tuple[list[bytes], Calibration]:

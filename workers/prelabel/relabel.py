@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from roadlabel.labels import FrameLabels
 from workers.prelabel.contract import ModelSpec
 from workers.prelabel.targets import encode_lanes
+from workers.prelabel.train import lane_count, make_spec
 from workers.synth import SceneConfig, make_scene
 from workers.synth.groundtruth import lane_labels
 
@@ -29,8 +31,6 @@ LANE_KEYS = ("lane_exist", "lane_type", "lane_color", "lane_u", "lane_vis")
 def lane_targets(spec: ModelSpec, seed0: int, n_sequences: int, frames_per_seq: int,
                  step: int) -> dict[str, np.ndarray]:
     """Lane targets of the frames build_dataset renders for the same arguments, in its order."""
-    from roadlabel.labels import FrameLabels
-
     cfg = SceneConfig(n_frames=frames_per_seq)
     out: dict[str, list[np.ndarray]] = {k: [] for k in LANE_KEYS}
     for i in range(n_sequences):
@@ -45,21 +45,22 @@ def lane_targets(spec: ModelSpec, seed0: int, n_sequences: int, frames_per_seq: 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: check the seed range against the cache, then write the re-encoded copy."""
-    from workers.prelabel.train import make_spec
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cache", type=Path)
     parser.add_argument("--seed0", type=int, required=True)
     parser.add_argument("--sequences", type=int, required=True)
     parser.add_argument("--frames", type=int, required=True)
     parser.add_argument("--step", type=int, required=True)
-    parser.add_argument("--lanes", type=int, required=True)
+    parser.add_argument("--lanes", type=lane_count, required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if not args.cache.exists():
         raise SystemExit(f"{args.cache} does not exist: render it with workers.prelabel.train")
+    if args.out.suffix != ".npz":
+        raise SystemExit(f"--out {args.out}: give a path ending in .npz")
     start = time.perf_counter()
-    data = dict(np.load(args.cache))
+    with np.load(args.cache) as cached:
+        data = dict(cached)
     height, width = data["image"].shape[2:]
     old = make_spec(height, width, data["lane_exist"].shape[1])
     seeds = (args.seed0, args.sequences, args.frames, args.step)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from roadlabel.labels import LANE_COLORS, LANE_TYPES
 from workers.prelabel.camera import scale_calibration
 from workers.prelabel.compact import compact, compacted_name
 from workers.prelabel.contract import CONTRACT_VERSION, ModelSpec
@@ -34,7 +35,8 @@ TRAIN_SEED0 = 100_000
 LANE_OUT = ("lane_fc.3.weight", "lane_fc.3.bias")  # the layer whose rows are lane slots
 STRIDE = 8
 LANE_ROWS = tuple(float(r) for r in np.linspace(0.54, 0.98, 12).round(4))
-LANE_FIELDS = 1 + 6 + 3 + 2 * len(LANE_ROWS)  # exist, type, colour, columns, visibility
+# Per lane slot: existence, type and colour scores, then a column and a visibility per row.
+LANE_FIELDS = 1 + len(LANE_TYPES) + len(LANE_COLORS) + 2 * len(LANE_ROWS)
 
 
 def make_spec(height: int, width: int, n_lanes: int = 6) -> ModelSpec:
@@ -127,11 +129,13 @@ def build_net(spec: ModelSpec) -> Any:
 
         def lanes(self, f: Any) -> tuple[Any, ...]:
             lanes = self.lane_fc(self.lane_reduce(f)).reshape(-1, n_l, LANE_FIELDS)
+            c0 = 1 + len(LANE_TYPES)
+            u0 = c0 + len(LANE_COLORS)
             return (torch.sigmoid(lanes[..., 0]),
-                    torch.softmax(lanes[..., 1:7], dim=-1),
-                    torch.softmax(lanes[..., 7:10], dim=-1),
-                    lanes[..., 10:10 + n_r],
-                    torch.sigmoid(lanes[..., 10 + n_r:]))
+                    torch.softmax(lanes[..., 1:c0], dim=-1),
+                    torch.softmax(lanes[..., c0:u0], dim=-1),
+                    lanes[..., u0:u0 + n_r],
+                    torch.sigmoid(lanes[..., u0 + n_r:]))
 
     return Net()
 
@@ -216,10 +220,10 @@ def load_exported(net: Any, path: Path) -> None:
 
 
 def widen_lane_slots(value: np.ndarray, old: int, new: int) -> np.ndarray:
-    """Rows of the lane output layer for `new` slots, each from the old slot nearest the ego.
+    """Rows of the lane output layer for `new` slots: each old slot keeps its side and rank.
 
-    Slots count outwards from the ego car on each side, so slot k on a side keeps its meaning;
-    the added outer slots start as copies of the old outermost ones and learn from there.
+    Slots count outwards from the ego car on each side, so the k-th slot on a side keeps its
+    meaning; the added outer slots start as copies of the old outermost ones and learn from there.
     """
     rows = value.reshape(old, LANE_FIELDS, *value.shape[1:])
     half_old, half_new = old // 2, new // 2
@@ -406,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="npz of a dataset rendered earlier, trained on as well (repeatable)")
     parser.add_argument("--init", type=Path, default=None,
                         help="exported ONNX model of this architecture to continue training")
-    parser.add_argument("--lanes", type=int, default=6,
+    parser.add_argument("--lanes", type=lane_count, default=6,
                         help="lane slots, half each side (more than --init has: it is widened)")
     parser.add_argument("--only", choices=("all", "lanes"), default="all",
                         help="'lanes': train only the lane head of --init, the rest kept")
@@ -443,6 +447,17 @@ def main(argv: list[str] | None = None) -> int:
                       "final": {k: round(v, 4) for k, v in history[-1].items()},
                       "sha256": sha, "out": str(args.out)}))
     return 0
+
+
+def lane_count(text: str) -> int:
+    """argparse type of --lanes: an even number of slots, half each side of the ego car."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 2 or n % 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: give an even number of lane slots, 2 or more")
+    return n
 
 
 def _load_cache(path: Path, spec: ModelSpec) -> dict[str, np.ndarray]:

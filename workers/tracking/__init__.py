@@ -9,7 +9,7 @@ from workers.tracking.lanes import (
     vote_lane_attributes,
 )
 from workers.tracking.stitch import stitch_segments
-from workers.tracking.tracker import TrackerConfig, track_frames
+from workers.tracking.tracker import EXTENDED, TrackerConfig, track_frames
 
-__all__ = ["TrackerConfig", "assign_lane_ids", "lateral_offset", "smooth_lanes",
+__all__ = ["EXTENDED", "TrackerConfig", "assign_lane_ids", "lateral_offset", "smooth_lanes",
            "stitch_segments", "track_frames", "vote_lane_attributes"]

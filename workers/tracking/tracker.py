@@ -18,6 +18,7 @@ from roadlabel.labels import Box3D, FrameLabels, wrap_yaw
 from workers.tracking.kalman import ConstantVelocityFilter
 
 _INFEASIBLE = 1e6
+EXTENDED = "extended"  # attribute ("true") of a box the tracker carried on past a track's end
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def extend_track(boxes: dict[int, Box3D], frames: Sequence[FrameLabels],
     after = range(pos[-1] + 1, min(len(frames), pos[-1] + 1 + n))
     for p, edge in [(p, boxes[pos[0]]) for p in before] + [(p, boxes[pos[-1]]) for p in after]:
         out[p] = replace(edge, x=float(np.polyval(vx, times[p])), y=float(np.polyval(vy, times[p])),
-                         score=edge.score * 0.8, attributes={**edge.attributes, "extended": "true"})
+                         score=edge.score * 0.8, attributes={**edge.attributes, EXTENDED: "true"})
     return out
 
 

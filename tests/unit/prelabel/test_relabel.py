@@ -53,3 +53,11 @@ def test_a_wrong_seed_range_is_refused_before_anything_is_written(tmp_path: Path
     assert relabel.main([*argv, "--seed0", str(TRAIN_SEED0)]) == 0
     assert np.load(out)["lane_exist"].shape == (4, 8)
 
+
+
+def test_an_odd_lane_count_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        relabel.main(["ds.npz", "--seed0", "0", "--sequences", "1", "--frames", "1",
+                      "--step", "1", "--lanes", "7", "--out", "x.npz"])
+    assert exit_.value.code == 2
+    assert "give an even number of lane slots" in capsys.readouterr().err

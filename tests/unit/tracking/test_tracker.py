@@ -11,7 +11,7 @@ import numpy as np
 
 from roadlabel.labels import Box3D, FrameLabels
 from workers.synth import generate_sequence
-from workers.tracking import TrackerConfig, track_frames
+from workers.tracking import EXTENDED, TrackerConfig, track_frames
 
 
 def _box(x: float, y: float, vx: float, t: float, category: str = "car") -> Box3D:
@@ -87,9 +87,16 @@ def test_a_track_is_carried_on_two_frames_past_its_ends_along_its_motion() -> No
     carried = {f.frame_index: f.boxes[0] for f in out if f.boxes}
     assert sorted(carried) == list(range(1, 11))
     for i in (1, 2, 9, 10):
-        assert carried[i].attributes["extended"] == "true"
+        assert carried[i].attributes[EXTENDED] == "true"
         assert abs(carried[i].x - (10.0 + 5.0 * i * 0.1)) < 1e-6
         assert carried[i].score < carried[5].score
     assert len({b.track_id for b in carried.values()}) == 1
     plain = track_frames(frames, TrackerConfig(extend=0))
     assert [f.frame_index for f in plain if f.boxes] == list(range(3, 9))
+
+
+def test_carrying_on_stops_at_the_segment_ends() -> None:
+    frames = [FrameLabels(i, i * 0.1, (_box(10.0, 0.0, 5.0, i * 0.1),) if 1 <= i <= 10 else ())
+              for i in range(12)]
+    out = track_frames(frames)
+    assert [f.frame_index for f in out if f.boxes] == list(range(12))
