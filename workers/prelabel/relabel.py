@@ -21,11 +21,11 @@ import numpy as np
 from roadlabel.labels import FrameLabels
 from workers.prelabel.contract import ModelSpec
 from workers.prelabel.targets import encode_lanes
-from workers.prelabel.train import lane_count, make_spec
+from workers.prelabel.train import TARGET_KEYS, lane_count, make_spec
 from workers.synth import SceneConfig, make_scene
 from workers.synth.groundtruth import lane_labels
 
-LANE_KEYS = ("lane_exist", "lane_type", "lane_color", "lane_u", "lane_vis")
+LANE_KEYS = tuple(k for k in TARGET_KEYS if k.startswith("lane_"))
 
 
 def lane_targets(spec: ModelSpec, seed0: int, n_sequences: int, frames_per_seq: int,

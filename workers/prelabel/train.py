@@ -316,7 +316,7 @@ def train_lane_head(spec: ModelSpec, data: dict[str, np.ndarray], epochs: int, b
                                                  .float() / 255.0, rng)).half()
                            for i in range(0, len(data["image"]), 256)])
     print(json.dumps({"features_s": round(time.perf_counter() - start, 1)}), flush=True)
-    targets = {k: torch.from_numpy(data[k]) for k in data if k.startswith("lane_")}
+    targets = {k: torch.from_numpy(data[k]) for k in TARGET_KEYS if k.startswith("lane_")}
     params = [*net.lane_reduce.parameters(), *net.lane_fc.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
     history: list[dict[str, float]] = []
