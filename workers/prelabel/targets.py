@@ -29,7 +29,7 @@ from workers.tracking.lanes import lateral_offset
 
 MIN_VISIBLE_PX = 12  # at the ground-truth image size; fainter objects are not taught
 MAX_DEPTH_M = 70.0
-MAX_OUTSIDE_CELLS = 4
+MAX_OUTSIDE_PX = 32  # at the input size: how far outside a truncated centre is still taught
 
 
 def lane_slots(lanes: tuple[Lane, ...] | list[Lane], n_slots: int) -> dict[int, Lane]:
@@ -76,7 +76,7 @@ def _encode_boxes(labels: FrameLabels, spec: ModelSpec, cal: Calibration) -> dic
         # A truncated object whose centre projects just outside the image is taught at the
         # border cell, with the offset reaching outside, so that it can still be found.
         cx, cy = min(max(gx, 0), gw - 1), min(max(gy, 0), gh - 1)
-        if abs(cx - gx) > MAX_OUTSIDE_CELLS or abs(cy - gy) > MAX_OUTSIDE_CELLS:
+        if abs(cx - gx) * sx > MAX_OUTSIDE_PX or abs(cy - gy) * sy > MAX_OUTSIDE_PX:
             continue
         gx, gy = cx, cy
         extent = max(box.length, box.width, box.height) * cal.fx / cam[2] / sx  # cells

@@ -33,19 +33,23 @@ from workers.synth import SceneConfig, iter_frames, make_scene
 
 TRAIN_SEED0 = 100_000
 LANE_OUT = ("lane_fc.3.weight", "lane_fc.3.bias")  # the layer whose rows are lane slots
-STRIDE = 8
+STRIDE = 8  # of the trunk and neck, and of the lane head's input
+BOX_STRIDES = (8, 4)  # 4: boxes from the neck upsampled and joined with stride-4 trunk features
 LANE_ROWS = tuple(float(r) for r in np.linspace(0.54, 0.98, 12).round(4))
 # Per lane slot: existence, type and colour scores, then a column and a visibility per row.
 LANE_FIELDS = 1 + len(LANE_TYPES) + len(LANE_COLORS) + 2 * len(LANE_ROWS)
 
 
-def make_spec(height: int, width: int, n_lanes: int = 6) -> ModelSpec:
-    """The spec of a network for (height, width) input: stride-8 grid, 3 classes, n lanes."""
+def make_spec(height: int, width: int, n_lanes: int = 6, box_stride: int = STRIDE
+              ) -> ModelSpec:
+    """The spec of a network for (height, width) input: box grid, 3 classes, n lanes."""
     if height % STRIDE or width % STRIDE:
         raise ValueError(f"input {height}x{width} must be a multiple of {STRIDE}")
     if n_lanes < 2 or n_lanes % 2:
         raise ValueError(f"{n_lanes} lane slots: give an even number (half left, half right)")
-    return ModelSpec(height, width, height // STRIDE, width // STRIDE,
+    if box_stride not in BOX_STRIDES:
+        raise ValueError(f"box stride {box_stride}: give one of {BOX_STRIDES}")
+    return ModelSpec(height, width, height // box_stride, width // box_stride,
                      ("car", "pedestrian", "cyclist"), n_lanes, LANE_ROWS, "")
 
 
@@ -106,26 +110,40 @@ def build_net(spec: ModelSpec) -> Any:
             self.reg = nn.Sequential(nn.Conv2d(96, 64, 3, 1, 1), nn.ReLU(inplace=True),
                                      nn.Conv2d(64, 8, 1))
             self.lane_reduce = nn.Sequential(nn.Conv2d(96, 16, 1), nn.ReLU(inplace=True))
-            grid = spec.grid_height * spec.grid_width
+            fine = spec.grid_width * STRIDE // spec.input_width == 2  # box stride 4
+            # Zero at first: a stride-4 network starts as the stride-8 one, upsampled.
+            self.lateral = nn.Conv2d(32, 96, 1) if fine else None
+            if self.lateral is not None:
+                nn.init.zeros_(self.lateral.weight)
+                nn.init.zeros_(self.lateral.bias)
+            grid = (spec.input_height // STRIDE) * (spec.input_width // STRIDE)
             self.lane_fc = nn.Sequential(nn.Flatten(), nn.Linear(16 * grid, 256),
                                          nn.ReLU(inplace=True),
                                          nn.Linear(256, n_l * LANE_FIELDS))
             self.heat[-1].bias.data.fill_(-2.2)
-            yy, xx = torch.meshgrid(torch.linspace(-1, 1, spec.grid_height),
-                                    torch.linspace(-1, 1, spec.grid_width), indexing="ij")
+            yy, xx = torch.meshgrid(torch.linspace(-1, 1, spec.input_height // STRIDE),
+                                    torch.linspace(-1, 1, spec.input_width // STRIDE),
+                                    indexing="ij")
             self.register_buffer("coords", torch.stack([yy, xx])[None])
 
         def forward(self, image: Any, intrinsics: Any) -> tuple[Any, ...]:
-            f = self.features(image)
-            reg = self.reg(f)
+            f, fine = self.features(image, with_fine=True)
+            boxes = f if fine is None else torch.relu(
+                nn.functional.interpolate(f, scale_factor=2.0, mode="nearest") + fine)
+            reg = self.reg(boxes)
             # Depth scales with focal length for the same apparent size: use the intrinsics.
             depth_shift = torch.log(intrinsics[:, 0:1] / fx)[:, :, None, None]
             reg = torch.cat([reg[:, :2], reg[:, 2:3] + depth_shift, reg[:, 3:]], dim=1)
-            return (torch.sigmoid(self.heat(f)), reg, *self.lanes(f))
+            return (torch.sigmoid(self.heat(boxes)), reg, *self.lanes(f))
 
-        def features(self, image: Any) -> Any:
-            f = self.trunk(image)
-            return self.neck(torch.cat([f, self.coords.expand(f.shape[0], -1, -1, -1)], dim=1))
+        def features(self, image: Any, with_fine: bool = False) -> Any:
+            """Neck output (stride 8); with_fine: also the stride-4 lateral term (or None)."""
+            early = self.trunk[:3](image)
+            f = self.trunk[3:](early)
+            f = self.neck(torch.cat([f, self.coords.expand(f.shape[0], -1, -1, -1)], dim=1))
+            if not with_fine:
+                return f
+            return f, None if self.lateral is None else self.lateral(early)
 
         def lanes(self, f: Any) -> tuple[Any, ...]:
             lanes = self.lane_fc(self.lane_reduce(f)).reshape(-1, n_l, LANE_FIELDS)
@@ -412,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="exported ONNX model of this architecture to continue training")
     parser.add_argument("--lanes", type=lane_count, default=6,
                         help="lane slots, half each side (more than --init has: it is widened)")
+    parser.add_argument("--box-stride", type=int, choices=BOX_STRIDES, default=STRIDE,
+                        help="4: a finer box grid for small, far road users (about 1.7x compute)")
     parser.add_argument("--only", choices=("all", "lanes"), default="all",
                         help="'lanes': train only the lane head of --init, the rest kept")
     args = parser.parse_args(argv)
@@ -419,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     height, width = (int(x) for x in args.input.lower().split("x"))
-    spec = make_spec(height, width, args.lanes)
+    spec = make_spec(height, width, args.lanes, args.box_stride)
     if args.only == "lanes" and args.init is None:
         raise SystemExit("--only lanes continues a model: give it with --init")
     t0 = time.perf_counter()
@@ -468,6 +488,9 @@ def _load_cache(path: Path, spec: ModelSpec) -> dict[str, np.ndarray]:
     if data["image"].dtype != np.uint8 or data["image"].shape[1:] != shape:
         raise SystemExit(f"{path} holds {data['image'].dtype} images of "
                          f"{data['image'].shape[1:]}, not uint8 {shape}: remove it")
+    if data["heatmap"].shape[2:] != (spec.grid_height, spec.grid_width):
+        raise SystemExit(f"{path} has box targets on a {data['heatmap'].shape[2:]} grid, not "
+                         f"{(spec.grid_height, spec.grid_width)}: render it for this --box-stride")
     if data["lane_exist"].shape[1] != spec.n_lanes:
         raise SystemExit(f"{path} has targets for {data['lane_exist'].shape[1]} lane slots, not "
                          f"{spec.n_lanes}: re-encode them with workers.prelabel.relabel")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -68,12 +69,15 @@ def test_hand_made_lane_lifts_to_the_ground() -> None:
     assert np.allclose(np.asarray(lane.points_image)[:, 0], 160.0)  # at the 320 px output
 
 
-def test_encode_then_decode_recovers_ground_truth() -> None:
+@pytest.mark.parametrize("box_stride", [8, 4])
+def test_encode_then_decode_recovers_ground_truth(box_stride: int) -> None:
+    spec = replace(SPEC, grid_height=96 // box_stride, grid_width=160 // box_stride)
     seq = generate_sequence(11, n_frames=3)
     labels = seq.document.frames[2]
-    targets = encode_frame(labels, SPEC, seq.calibration)
+    targets = encode_frame(labels, spec, seq.calibration)
+    assert targets["heatmap"].shape[1:] == (spec.grid_height, spec.grid_width)
     cal_in = scale_calibration(seq.calibration, 160, 96)
-    boxes = decode_boxes(targets["heatmap"], targets["box_reg"], SPEC, cal_in, 0.99, 64)
+    boxes = decode_boxes(targets["heatmap"], targets["box_reg"], spec, cal_in, 0.99, 64)
     taught = [b for b in labels.boxes if int(b.attributes["visible_px"]) >= 12]
     assert len(boxes) == len(taught) > 0
     for gt in taught:
