@@ -434,10 +434,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="4: a finer box grid for small, far road users (about 1.7x compute)")
     parser.add_argument("--only", choices=("all", "lanes"), default="all",
                         help="'lanes': train only the lane head of --init, the rest kept")
+    parser.add_argument("--render-only", action="store_true",
+                        help="render the scenes into --cache and stop (to build --extra sets)")
     args = parser.parse_args(argv)
-    import torch
-
-    torch.set_num_threads(args.threads)
+    if args.render_only and args.cache is None:
+        parser.error("--render-only writes the rendered scenes to --cache: give it")
     height, width = (int(x) for x in args.input.lower().split("x"))
     spec = make_spec(height, width, args.lanes, args.box_stride)
     if args.only == "lanes" and args.init is None:
@@ -451,6 +452,12 @@ def main(argv: list[str] | None = None) -> int:
         data = build_dataset(spec, args.sequences, args.frames, args.step, args.seed0)
         if args.cache:
             np.savez(args.cache, **data)  # type: ignore[arg-type]
+    if args.render_only:
+        print(json.dumps({"frames": len(data["image"]), "cache": str(args.cache)}))
+        return 0
+    import torch
+
+    torch.set_num_threads(args.threads)
     for extra in args.extra:
         more = _load_cache(extra, spec)
         data = {k: np.concatenate([v, more[k]]) for k, v in data.items()}

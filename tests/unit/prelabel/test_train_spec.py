@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from workers.prelabel.train import make_spec
+from workers.prelabel.train import TRAIN_SEED0, _load_cache, main, make_spec
 
 
 def test_box_stride_sets_the_box_grid_and_keeps_the_lane_layout() -> None:
@@ -22,3 +24,23 @@ def test_bad_network_shapes_are_refused_with_the_reason(args: tuple[int, ...],
                                                          message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_spec(*args)
+
+
+def test_render_only_writes_a_cache_that_loads_for_the_same_stride(tmp_path: Path) -> None:
+    cache = tmp_path / "scenes.npz"
+    args = ["--render-only", "--box-stride", "4", "--input", "48x80", "--lanes", "4",
+            "--sequences", "1", "--frames", "2", "--step", "1", "--seed0", str(TRAIN_SEED0),
+            "--cache", str(cache)]
+    assert main(args) == 0
+    data = _load_cache(cache, make_spec(48, 80, 4, box_stride=4))
+    assert data["image"].shape == (2, 3, 48, 80)
+    assert data["heatmap"].shape[2:] == (12, 20)
+    with pytest.raises(SystemExit, match="--box-stride"):
+        _load_cache(cache, make_spec(48, 80, 4, box_stride=8))
+
+
+def test_render_only_without_cache_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--render-only"])
+    assert exit_info.value.code == 2
+    assert "--cache" in capsys.readouterr().err
