@@ -110,7 +110,7 @@ def build_net(spec: ModelSpec) -> Any:
             self.reg = nn.Sequential(nn.Conv2d(96, 64, 3, 1, 1), nn.ReLU(inplace=True),
                                      nn.Conv2d(64, 8, 1))
             self.lane_reduce = nn.Sequential(nn.Conv2d(96, 16, 1), nn.ReLU(inplace=True))
-            fine = spec.grid_width * STRIDE // spec.input_width == 2  # box stride 4
+            fine = spec.stride[0] < STRIDE  # box stride 4
             # Zero at first: a stride-4 network starts as the stride-8 one, upsampled.
             self.lateral = nn.Conv2d(32, 96, 1) if fine else None
             if self.lateral is not None:
@@ -431,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lanes", type=lane_count, default=6,
                         help="lane slots, half each side (more than --init has: it is widened)")
     parser.add_argument("--box-stride", type=int, choices=BOX_STRIDES, default=STRIDE,
-                        help="4: a finer box grid for small, far road users (about 1.7x compute)")
+                        help="4: a finer box grid for small, far road users (about 1.8x compute)")
     parser.add_argument("--only", choices=("all", "lanes"), default="all",
                         help="'lanes': train only the lane head of --init, the rest kept")
     parser.add_argument("--render-only", action="store_true",
