@@ -458,9 +458,11 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    for extra in args.extra:
-        more = _load_cache(extra, spec)
-        data = {k: np.concatenate([v, more[k]]) for k, v in data.items()}
+    if args.extra:
+        # One concatenation: joining set by set would copy the growing whole once per set.
+        parts = [data] + [_load_cache(extra, spec) for extra in args.extra]
+        data = {k: np.concatenate([part[k] for part in parts]) for k in data}
+        del parts
     t1 = time.perf_counter()
     if args.only == "lanes":
         net, history = train_lane_head(spec, data, args.epochs, args.batch, args.lr, args.init,
