@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from workers.prelabel.train import TRAIN_SEED0, _load_cache, main, make_spec
+from workers.prelabel.train import TRAIN_SEED0, _load_cache, build_parser, main, make_spec
 
 
 def test_box_stride_sets_the_box_grid_and_keeps_the_lane_layout() -> None:
@@ -44,3 +45,17 @@ def test_render_only_without_cache_is_a_usage_error(capsys: pytest.CaptureFixtur
         main(["--render-only"])
     assert exit_info.value.code == 2
     assert "--cache" in capsys.readouterr().err
+
+
+def test_the_defaults_train_the_committed_models_architecture() -> None:
+    import onnxruntime as ort
+
+    from workers.prelabel.contract import BASELINE_PATH, file_sha256, spec_from_session
+
+    committed = spec_from_session(ort.InferenceSession(str(BASELINE_PATH)),
+                                  file_sha256(BASELINE_PATH))
+    args = build_parser().parse_args([])
+    height, width = (int(x) for x in args.input.split("x"))
+    default = make_spec(height, width, args.lanes, args.box_stride)
+    assert replace(default, model_version=committed.model_version) == committed
+    assert args.out.parts[0] == "build"  # a run never overwrites the committed model
