@@ -48,12 +48,10 @@ def test_render_only_without_cache_is_a_usage_error(capsys: pytest.CaptureFixtur
 
 
 def test_the_defaults_train_the_committed_models_architecture() -> None:
-    import onnxruntime as ort
+    from workers.prelabel.contract import baseline_config
+    from workers.prelabel.predictor import Predictor
 
-    from workers.prelabel.contract import BASELINE_PATH, file_sha256, spec_from_session
-
-    committed = spec_from_session(ort.InferenceSession(str(BASELINE_PATH)),
-                                  file_sha256(BASELINE_PATH))
+    committed = Predictor(baseline_config(providers=("CPUExecutionProvider",))).spec
     args = build_parser().parse_args([])
     height, width = (int(x) for x in args.input.split("x"))
     default = make_spec(height, width, args.lanes, args.box_stride)
