@@ -416,8 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.render_only and args.cache is None:
         parser.error("--render-only writes the rendered scenes to --cache: give it")
-    height, width = (int(x) for x in args.input.lower().split("x"))
-    spec = make_spec(height, width, args.lanes, args.box_stride)
+    spec = spec_from_args(args)
     if args.only == "lanes" and args.init is None:
         raise SystemExit("--only lanes continues a model: give it with --init")
     t0 = time.perf_counter()
@@ -486,6 +485,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--render-only", action="store_true",
                         help="render the scenes into --cache and stop (to build --extra sets)")
     return parser
+
+
+def spec_from_args(args: argparse.Namespace) -> ModelSpec:
+    """The spec of the network the parsed command line trains."""
+    height, width = (int(x) for x in args.input.lower().split("x"))
+    return make_spec(height, width, args.lanes, args.box_stride)
 
 
 def lane_count(text: str) -> int:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from workers.prelabel.train import TRAIN_SEED0, _load_cache, build_parser, main, make_spec
+from workers.prelabel.train import (
+    TRAIN_SEED0,
+    _load_cache,
+    build_parser,
+    main,
+    make_spec,
+    spec_from_args,
+)
 
 
 def test_box_stride_sets_the_box_grid_and_keeps_the_lane_layout() -> None:
@@ -53,7 +60,6 @@ def test_the_defaults_train_the_committed_models_architecture() -> None:
 
     committed = Predictor(baseline_config(providers=("CPUExecutionProvider",))).spec
     args = build_parser().parse_args([])
-    height, width = (int(x) for x in args.input.split("x"))
-    default = make_spec(height, width, args.lanes, args.box_stride)
+    default = spec_from_args(args)
     assert replace(default, model_version=committed.model_version) == committed
     assert args.out.parts[0] == "build"  # a run never overwrites the committed model
