@@ -100,3 +100,17 @@ def test_carrying_on_stops_at_the_segment_ends() -> None:
               for i in range(12)]
     out = track_frames(frames)
     assert [f.frame_index for f in out if f.boxes] == list(range(12))
+
+
+def test_boxes_beyond_the_labelling_range_are_not_emitted_but_keep_their_track() -> None:
+    # A car closing in from 60 m at 20 m/s: tracked from its first detection, emitted only
+    # once within emit_range_m, under the id its track had out there.
+    frames = [FrameLabels(i, i * 0.1, (_box(60.0, 0.0, -20.0, i * 0.1),)) for i in range(10)]
+    out = track_frames(frames, TrackerConfig(smooth=False, extend=0, emit_range_m=52.0))
+    emitted = [f.boxes[0].x for f in out if f.boxes]
+    assert emitted == [b.boxes[0].x for b in frames if b.boxes[0].x <= 52.0]
+    assert len(emitted) == 6  # 52, 50, ... 42 m
+    everything = track_frames(frames, TrackerConfig(smooth=False, extend=0, emit_range_m=None))
+    assert all(len(f.boxes) == 1 for f in everything)
+    ids = {b.track_id for f in everything for b in f.boxes}
+    assert {b.track_id for f in out for b in f.boxes} == ids and len(ids) == 1
