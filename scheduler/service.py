@@ -347,12 +347,18 @@ class SchedulerService:
     async def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
                                  doc: LabelDocument, cpu_seconds: float = 0.0,
                                  gpu_seconds: float = 0.0) -> str:
-        """Attach pre-labels to the batch's task whose segment starts at first_frame."""
+        """Attach pre-labels to the batch's task whose segment starts at first_frame.
+
+        The document must cover exactly the task's frames: pre-labels cut with another segment
+        plan than the batch's would leave a task with labels for frames it does not show.
+        """
         async with self.pool.acquire() as conn, conn.transaction():
+            end = await conn.fetchval(q("task_end_frame"), sequence_id, first_frame, batch_id)
+            if end is None:
+                raise NotFound(f"no task of sequence {sequence_id} starts at frame {first_frame}")
+            _require_task_frames(doc, sequence_id, first_frame, end)
             task_id = await conn.fetchval(q("set_prelabels"), sequence_id, first_frame,
                                           document_to_dict(doc), batch_id)
-            if task_id is None:
-                raise NotFound(f"no task of sequence {sequence_id} starts at frame {first_frame}")
             await conn.fetchval(q("record_compute"), f"prelabel:{task_id}:{doc.model_version}",
                                 batch_id, sequence_id, task_id, "prelabel", cpu_seconds,
                                 gpu_seconds, len(doc.frames), 0)
@@ -469,3 +475,12 @@ class OpsQueries:
         """Per-user submissions, frames, active seconds and cost."""
         async with connection(self.pool) as conn:
             return [dict(r) for r in await conn.fetch(q("annotator_stats"), batch_id)]
+
+
+def _require_task_frames(doc: LabelDocument, sequence_id: str, first: int, end: int) -> None:
+    got = [f.frame_index for f in doc.frames]
+    if got != list(range(first, end)):
+        covered = f"{got[0]}..{got[-1]}" if got else "no frames"
+        raise InvalidArgument([("prelabels.frames", (
+            f"the task of sequence {sequence_id} at frame {first} spans frames {first}..{end - 1}"
+            f", the pre-labels {covered}: cut pre-labels with the batch's segment plan"))])

@@ -21,6 +21,7 @@ COMMANDS = (
     "serve",
     "stack",
     "ingest",
+    "prelabel",
     "project",
     "users",
     "gold",

@@ -88,6 +88,10 @@ JOIN batches b ON b.batch_id = $1
 JOIN projects p ON p.project_id = b.project_id
 ON CONFLICT DO NOTHING;
 
+-- name: task_end_frame
+SELECT end_frame FROM tasks WHERE sequence_id = $1 AND first_frame = $2 AND batch_id = $3
+LIMIT 1;
+
 -- name: set_prelabels
 UPDATE tasks SET prelabels = $3::jsonb, updated_at = now()
 WHERE batch_id = $4 AND sequence_id = $1 AND first_frame = $2

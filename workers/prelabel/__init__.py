@@ -7,6 +7,7 @@ Public surface::
         -> LabelDocument                                                         # local, tracked
     PrelabelPool(model_cfg, n_actors).submit(...) / .submit_segment(...) -> ObjectRef
     ModelConfig(path, sha256, providers=...), baseline_config()
+    driver.prelabel_sequences(...)   # ingested sequences -> their tasks (roadlabel prelabel)
 
 See CONTRACT.md for what a model receives and returns.
 """

@@ -10,14 +10,29 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from roadlabel.errors import ConfigError
 from roadlabel.labels import Calibration, FrameLabels
 from workers.prelabel.camera import scale_calibration
 from workers.prelabel.contract import OUTPUTS, ModelConfig, ModelSpec, load_model, spec_from_session
 from workers.prelabel.decode import decode_boxes, decode_lanes, intrinsics_vector
 from workers.prelabel.preprocess import decode_jpeg, to_input
+
+
+def _session(ort: Any, data: bytes, opts: Any, cfg: ModelConfig) -> Any:
+    """The ORT session; a file ORT cannot load is a configuration error, said in one line."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+    try:
+        return ort.InferenceSession(data, sess_options=opts,
+                                    providers=choose_providers(cfg.providers))
+    except (state.InvalidProtobuf, state.InvalidGraph, state.Fail) as exc:
+        first = (str(exc).splitlines() or [""])[0][:200]
+        raise ConfigError(f"pre-label model {cfg.path} cannot be loaded by ONNX Runtime ({first})",
+                          "use an ONNX model that meets workers/prelabel/CONTRACT.md") from None
 
 
 class Predictor:
@@ -31,8 +46,7 @@ class Predictor:
         opts.intra_op_num_threads = cfg.intra_op_threads
         opts.inter_op_num_threads = 1
         self.cfg = cfg
-        self.session = ort.InferenceSession(data, sess_options=opts,
-                                            providers=choose_providers(cfg.providers))
+        self.session = _session(ort, data, opts, cfg)
         self.spec: ModelSpec = spec_from_session(self.session, cfg.sha256)
         self.providers: list[str] = list(self.session.get_providers())
         on_gpu = self.providers[0] in ("CUDAExecutionProvider", "TensorrtExecutionProvider")

@@ -16,10 +16,12 @@ from roadlabel.labels import LabelDocument
 from roadlabel.manifest import SequenceManifest
 from roadlabel.objectstore import ObjectStore
 from workers.prelabel.pool import PrelabelPool
+from workers.tracking import TrackerConfig
 
 
 async def prelabel_manifest(manifest: SequenceManifest, segments: Sequence[tuple[int, int]],
-                            store: ObjectStore, pool: PrelabelPool
+                            store: ObjectStore, pool: PrelabelPool,
+                            tracker: TrackerConfig | None = None
                             ) -> tuple[list[LabelDocument], float]:
     """Pre-label every segment of a sequence; return the documents and the compute seconds."""
     chunks: dict[str, bytes] = {}
@@ -31,7 +33,8 @@ async def prelabel_manifest(manifest: SequenceManifest, segments: Sequence[tuple
         frames = manifest.frames[first:end]
         jpegs = [chunks[f.key][f.offset:f.offset + f.length] for f in frames]
         refs.append(pool.submit_segment(manifest.sequence_id, first, jpegs,
-                                        manifest.calibration, [f.timestamp_s for f in frames]))
+                                        manifest.calibration, [f.timestamp_s for f in frames],
+                                        tracker))
     docs = [await ref for ref in refs]
     seconds = (time.perf_counter() - start) * len(pool.actors)
     return docs, seconds

@@ -9,7 +9,14 @@ from workers.tracking.lanes import (
     vote_lane_attributes,
 )
 from workers.tracking.stitch import stitch_segments
-from workers.tracking.tracker import EXTENDED, TrackerConfig, track_frames
+from workers.tracking.tracker import (
+    EXTENDED,
+    LABEL_RANGE_M,
+    RANGE_MARGIN_M,
+    TrackerConfig,
+    track_frames,
+)
 
-__all__ = ["EXTENDED", "TrackerConfig", "assign_lane_ids", "lateral_offset", "smooth_lanes",
-           "stitch_segments", "track_frames", "vote_lane_attributes"]
+__all__ = ["EXTENDED", "LABEL_RANGE_M", "RANGE_MARGIN_M", "TrackerConfig", "assign_lane_ids",
+           "lateral_offset", "smooth_lanes", "stitch_segments", "track_frames",
+           "vote_lane_attributes"]

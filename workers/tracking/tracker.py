@@ -18,6 +18,8 @@ from roadlabel.labels import Box3D, FrameLabels, wrap_yaw
 from workers.tracking.kalman import ConstantVelocityFilter
 
 _INFEASIBLE = 1e6
+LABEL_RANGE_M = 50.0  # objects are labelled within this BEV range of the ego (by default)
+RANGE_MARGIN_M = 2.0  # a box this far beyond may still mark an object inside (match tolerance)
 EXTENDED = "extended"  # attribute ("true") of a box the tracker carried on past a track's end
 
 
@@ -39,10 +41,10 @@ class TrackerConfig:
     smooth_degree: int = 1  # a segment is ~2 s: straight-line motion fits best
     extend: int = 2  # frames a track is carried on past its first and last detection
     # Boxes are emitted only within this BEV range of the ego (None: all). Annotators label
-    # objects within 50 m (metrics.EVAL_RANGE_M); a pre-label further out is one more box to
-    # delete. The 2 m margin keeps a box whose object may lie inside the range (the match
-    # tolerance). Tracks still form on every detection, so one entering the range keeps its id.
-    emit_range_m: float | None = 52.0
+    # objects within the labelling range (metrics.EVAL_RANGE_M); a pre-label further out is one
+    # more box to delete. The margin keeps a box whose object may lie inside the range. Tracks
+    # still form on every detection, so one entering the range keeps its id.
+    emit_range_m: float | None = LABEL_RANGE_M + RANGE_MARGIN_M
     prefix: str = "T"
 
 

@@ -22,6 +22,9 @@ import pytest
 import yaml
 from referencing import Registry, Resource
 
+from roadlabel.cli.main import build_parser
+from tests.unit.deploy.conftest import load_yaml_docs
+
 K8S_VERSION = "1.30"  # the oldest Kubernetes these manifests target (grpc probes, CronJob TZ)
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 PodSpecs = Callable[[dict[str, Any]], Iterator[tuple[str, dict[str, Any]]]]
@@ -233,6 +236,24 @@ def test_ingest_rayjob_runs_roadlabel_ingest_on_the_cluster(
     assert ingest_rayjob["spec"]["clusterSelector"] == {"ray.io/cluster": cluster}
     assert ingest_rayjob["spec"]["entrypoint"].startswith("roadlabel ingest ")
     assert "--batch" in ingest_rayjob["spec"]["entrypoint"]
+
+
+def test_prelabel_rayjob_puts_one_actor_on_each_gpu_worker(rendered: Docs) -> None:
+    (job,) = load_yaml_docs(DEPLOY / "k8s" / "jobs" / "prelabel-rayjob.yaml")
+    ray = _one(rendered["prod"], "RayCluster")
+    assert job["spec"]["clusterSelector"] == {"ray.io/cluster": ray["metadata"]["name"]}
+    args = job["spec"]["entrypoint"].split()
+    assert args[:2] == ["roadlabel", "prelabel"]
+    scheduler = _one(rendered["prod"], "Service", "roadlabel-scheduler")
+    port = scheduler["spec"]["ports"][0]["port"]
+    assert args[args.index("--scheduler") + 1] == f"roadlabel-scheduler:{port}"
+    gpu_group = [g for g in ray["spec"]["workerGroupSpecs"] if g["groupName"] == "gpu-prelabel"]
+    limits = gpu_group[0]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    actors = int(args[args.index("--actors") + 1])
+    assert float(args[args.index("--gpus-per-actor") + 1]) == float(limits["nvidia.com/gpu"])
+    assert actors <= gpu_group[0]["maxReplicas"]
+    parsed = build_parser().parse_args(args[1:])  # every flag is one the command knows
+    assert parsed.batch and parsed.token
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])

@@ -1,0 +1,115 @@
+"""`roadlabel prelabel SEQUENCE... --batch NAME`: pre-label ingested sequences on Ray and attach
+the labels to their tasks, so annotators correct them instead of drawing from scratch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from roadlabel.cli import _runtime
+from roadlabel.errors import ConfigError
+
+DEFAULT_PROVIDERS = "CUDAExecutionProvider,CPUExecutionProvider"
+
+
+def register(subparsers: Any) -> None:
+    """Add the `prelabel` subcommand."""
+    p = subparsers.add_parser(
+        "prelabel", help="pre-label ingested sequences and attach the labels to their tasks")
+    p.add_argument("sequences", nargs="+", metavar="SEQUENCE_ID",
+                   help="sequence ids, as `roadlabel ingest` printed them")
+    p.add_argument("--batch", required=True, help="batch the sequences were ingested into")
+    p.add_argument("--scheduler", required=True, help="scheduler host:port")
+    p.add_argument("--token", required=True, help="bearer token of an ops user")
+    p.add_argument("--model", type=Path,
+                   help="ONNX model meeting workers/prelabel/CONTRACT.md (default: the baseline)")
+    p.add_argument("--sha256", help="the digest --model must have (required with --model)")
+    p.add_argument("--providers", default=DEFAULT_PROVIDERS,
+                   help="ONNX Runtime execution providers in order (missing ones are skipped)")
+    p.add_argument("--actors", type=int, default=1, help="actors, one model session each")
+    p.add_argument("--gpus-per-actor", type=float, default=0.0,
+                   help="GPUs each actor asks Ray for (0: CPU actors)")
+    p.add_argument("--batch-size", type=int, default=8, help="frames per session run")
+    p.add_argument("--segment-length", type=int, default=50,
+                   help="frames per task, as the batch was ingested with (K)")
+    p.add_argument("--segment-overlap", type=int, default=5,
+                   help="overlap frames, as the batch was ingested with (O)")
+    p.add_argument("--label-range", type=float, default=50.0, metavar="METRES",
+                   help="objects are labelled within this range of the ego; no box is "
+                        "proposed beyond it (default 50)")
+    p.add_argument("--json", action="store_true", help="print the outcomes as JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Pre-label the sequences; exit 0 when all are done, 1 when any failed."""
+    from roadlabel.embedded.stack import Stack
+    from roadlabel.registrar import GrpcRegistrar
+    from workers.ingest import SettingsStore, ensure_ray
+    from workers.ingest.storage import manifest_key
+    from workers.prelabel import Predictor, PrelabelPool
+    from workers.prelabel.driver import PrelabelRun, prelabel_sequences
+    from workers.tracking import RANGE_MARGIN_M, TrackerConfig
+
+    cfg = _model_config(args)
+    Predictor(replace(cfg, providers=("CPUExecutionProvider",)))  # a bad model fails here, once
+    run_cfg = PrelabelRun(
+        args.batch, args.segment_length, args.segment_overlap,
+        replace(TrackerConfig(), emit_range_m=args.label_range + RANGE_MARGIN_M),
+        on_gpu=args.gpus_per_actor > 0)
+    settings = _runtime.settings()
+    ensure_ray()
+    registrar = GrpcRegistrar(args.scheduler, args.token)
+    pool = PrelabelPool(cfg, n_actors=args.actors, num_gpus=args.gpus_per_actor)
+    try:
+        with Stack(settings, need_pg=False) as endpoints:
+            store = SettingsStore(endpoints.s3)
+            outcomes = prelabel_sequences(args.sequences, run_cfg, store, pool, registrar,
+                                          manifest_key)
+    finally:
+        pool.shutdown()
+        registrar.close()
+    _print(outcomes, args.json)
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _model_config(args: argparse.Namespace) -> Any:
+    from workers.prelabel import ModelConfig, baseline_config
+
+    _check(args)
+    providers = tuple(p.strip() for p in args.providers.split(",") if p.strip())
+    options = {"providers": providers, "batch_size": args.batch_size}
+    if args.model is None:
+        return baseline_config(**options)
+    return ModelConfig(str(args.model), args.sha256, **options)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.model is not None and not args.sha256:
+        raise ConfigError("--model needs --sha256", "pass the model file's sha256 digest")
+    if args.sha256 and args.model is None:
+        raise ConfigError("--sha256 without --model", "pass the model file it is the digest of")
+    for name in ("actors", "batch_size", "segment_length"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1", "pass 1 or more")
+    if not 0 <= args.segment_overlap < args.segment_length:
+        raise ConfigError("--segment-overlap must be 0 or more and below --segment-length",
+                          "pass the values the batch was ingested with")
+    if args.label_range <= 0 or args.gpus_per_actor < 0:
+        raise ConfigError("--label-range must be positive and --gpus-per-actor not negative",
+                          "pass a range in metres, and 0 or more GPUs")
+
+
+def _print(outcomes: list[Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([asdict(o) for o in outcomes], indent=2))
+        return
+    for o in outcomes:
+        if o.ok:
+            print(f"done   {o.sequence_id}: {o.segments} segments, {o.frames} frames, "
+                  f"model {o.model_version}")
+        else:
+            print(f"failed {o.sequence_id}: {o.reason}")

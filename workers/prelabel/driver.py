@@ -1,0 +1,109 @@
+"""Pre-label ingested sequences of a batch and hand the labels to the scheduler, segment by segment.
+
+The driver reads each sequence's manifest from the object store, cuts it into the segments the
+batch was ingested with (the same plan as ingest), runs them through the actor pool and
+registers each segment's document with the task that starts at its first frame. Registering is
+idempotent (a task's pre-labels are replaced), so a failed or interrupted run is repeated as is.
+One sequence failing never stops the others; its reason is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from roadlabel.errors import ObjectNotFound
+from roadlabel.labels import LabelDocument
+from roadlabel.manifest import SequenceManifest
+from roadlabel.objectstore import ObjectStore
+from roadlabel.registrar import RegistrationRefused
+from roadlabel.segments import plan_segments
+from workers.prelabel.pool import PrelabelPool
+from workers.prelabel.stage import prelabel_manifest
+from workers.tracking import TrackerConfig
+
+
+class PrelabelSink(Protocol):
+    """Where a segment's pre-labels go: the scheduler's task for that segment."""
+
+    def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
+                           doc: LabelDocument, cpu_seconds: float, gpu_seconds: float) -> None:
+        """Attach the document to the task; raise RegistrationRefused saying why it cannot."""
+
+
+@dataclass(frozen=True)
+class PrelabelRun:
+    """What to pre-label and how the batch was cut into tasks."""
+
+    batch_id: str
+    segment_length: int = 50
+    segment_overlap: int = 5
+    tracker: TrackerConfig | None = None
+    on_gpu: bool = False  # compute seconds are recorded as GPU seconds (cost per frame)
+
+
+@dataclass
+class SequenceOutcome:
+    """One sequence's result, as the command reports it."""
+
+    sequence_id: str
+    ok: bool = False
+    segments: int = 0
+    frames: int = 0
+    model_version: str = ""
+    reason: str = ""
+
+
+def prelabel_sequences(sequence_ids: Sequence[str], run: PrelabelRun, store: ObjectStore,
+                       pool: PrelabelPool, sink: PrelabelSink,
+                       manifest_key: Callable[[str], str]) -> list[SequenceOutcome]:
+    """Pre-label and register every segment of each sequence; never raises for one sequence."""
+    outcomes = []
+    for seq in sequence_ids:
+        outcome = SequenceOutcome(seq)
+        try:
+            manifest = _manifest(store, manifest_key(seq), seq, run.batch_id)
+            _prelabel_one(manifest, run, store, pool, sink, outcome)
+            outcome.ok = True
+        except (RegistrationRefused, _Refused) as exc:
+            outcome.reason = str(exc)
+        outcomes.append(outcome)
+    return outcomes
+
+
+class _Refused(Exception):
+    """The sequence cannot be pre-labelled as asked (message says why and what to do)."""
+
+
+def _manifest(store: ObjectStore, key: str, seq: str, batch_id: str) -> SequenceManifest:
+    try:
+        manifest = SequenceManifest.from_json(store.get(key).decode())
+    except ObjectNotFound:
+        raise _Refused(f"no manifest at {key}: ingest its video first (roadlabel ingest)"
+                       ) from None
+    if manifest.batch != batch_id:
+        raise _Refused(f"sequence {seq} was ingested into batch {manifest.batch!r}, not "
+                       f"{batch_id!r}: pass --batch {manifest.batch}")
+    if not manifest.frames:
+        raise _Refused(f"sequence {seq} has no frames to pre-label")
+    return manifest
+
+
+def _prelabel_one(manifest: SequenceManifest, run: PrelabelRun, store: ObjectStore,
+                  pool: PrelabelPool, sink: PrelabelSink, outcome: SequenceOutcome) -> None:
+    segments = plan_segments(len(manifest.frames), run.segment_length, run.segment_overlap)
+    try:
+        docs, seconds = asyncio.run(prelabel_manifest(manifest, segments, store, pool,
+                                                      run.tracker))
+    except ObjectNotFound as exc:
+        raise _Refused(f"frames of sequence {manifest.sequence_id} are missing from the store "
+                       f"({exc}): ingest its video again") from None
+    per_segment = seconds / len(docs)
+    cpu, gpu = (0.0, per_segment) if run.on_gpu else (per_segment, 0.0)
+    for (first, _end), doc in zip(segments, docs, strict=True):
+        sink.register_prelabels(run.batch_id, manifest.sequence_id, first, doc, cpu, gpu)
+        outcome.segments += 1
+        outcome.model_version = doc.model_version
+    outcome.frames = len(manifest.frames)
