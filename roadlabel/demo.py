@@ -142,7 +142,8 @@ async def _pipeline(settings: Settings, ep: StackEndpoints, video: Path,
                 _ingest, video, summary.batch, ep, target, tokens["ops-demo"])
         summary.frames = sum(len(m.frames) for m in manifests)
         with _timed(summary, "prelabel"):
-            summary.prelabelled_tasks = await _prelabel(ops, summary.batch, manifests, store)
+            summary.prelabelled_tasks = await _prelabel(ops, target, summary.batch, manifests,
+                                                       store)
         with _timed(summary, "annotate"):
             from roadlabel.simulate import drain
 
@@ -201,29 +202,27 @@ def _ingest(video: Path, batch: str, ep: StackEndpoints, target: str, token: str
             for v in report.videos if v.sequence_id]
 
 
-async def _prelabel(ops: Any, batch: str, manifests: list[Any], store: Any) -> int:
-    """Pre-label every segment with the committed baseline model on a Ray actor pool."""
-    from roadlabel.segments import plan_segments
-    from roadlabel.v1 import ingest_pb2
-    from scheduler.convert import document_to_pb
+async def _prelabel(ops: Any, target: str, batch: str, manifests: list[Any], store: Any) -> int:
+    """Pre-label every segment with the committed baseline model on a Ray actor pool, as
+    `roadlabel prelabel` does; returns the tasks that got pre-labels."""
+    from roadlabel.errors import UserError
+    from roadlabel.registrar import PrelabelRegistrar
+    from workers.ingest.storage import manifest_key
     from workers.prelabel import PrelabelPool, baseline_config
-    from workers.prelabel.stage import prelabel_manifest
+    from workers.prelabel.driver import PrelabelRun, prelabel_sequences
 
     pool = PrelabelPool(baseline_config(), n_actors=1)
-    count = 0
     try:
-        for m in manifests:
-            segments = plan_segments(len(m.frames), SEGMENT_LENGTH, SEGMENT_OVERLAP)
-            docs, seconds = await prelabel_manifest(m, segments, store, pool)
-            for (first, _end), doc in zip(segments, docs, strict=True):
-                await ops.ingest.RegisterPrelabels(ingest_pb2.RegisterPrelabelsRequest(
-                    batch_id=batch, sequence_id=m.sequence_id, first_frame=first,
-                    prelabels=document_to_pb(doc), cpu_seconds=seconds / len(docs)),
-                    metadata=ops.metadata, timeout=ops.deadline_s)
-                count += 1
+        outcomes = await prelabel_sequences(
+            [m.sequence_id for m in manifests], PrelabelRun(batch, SEGMENT_LENGTH, SEGMENT_OVERLAP),
+            store, pool, PrelabelRegistrar(ops, target), manifest_key)
     finally:
         pool.shutdown()
-    return count
+    for o in outcomes:
+        if not o.ok:
+            raise UserError(f"pre-labelling sequence {o.sequence_id} failed: {o.reason}",
+                            "run the demo again")
+    return sum(o.segments for o in outcomes)
 
 
 def _commit(settings: Settings, batch: str, export: Any, store: Any) -> tuple[str, str]:

@@ -1,12 +1,14 @@
-"""Registering ingested sequences with the scheduler over gRPC (IngestService).
+"""Registering ingested sequences and their pre-labels with the scheduler (IngestService).
 
-Synchronous on purpose: the ingest driver is a plain function that Ray work hangs off.
+Sequences: synchronous on purpose, the ingest driver is a plain function that Ray work hangs
+off. Pre-labels: asynchronous, the pre-label driver awaits Ray's results in an event loop.
 """
 
 from __future__ import annotations
 
 import grpc
 
+from roadlabel.client import Client
 from roadlabel.labels import LabelDocument
 from roadlabel.manifest import SequenceManifest
 from roadlabel.v1 import ingest_pb2, ingest_pb2_grpc, labels_pb2
@@ -20,7 +22,6 @@ class GrpcRegistrar:
     """Implements the ingest Registrar protocol against a scheduler replica."""
 
     def __init__(self, target: str, token: str, deadline_s: float = 30.0) -> None:
-        self.target = target
         self._channel = grpc.insecure_channel(target)
         self._stub = ingest_pb2_grpc.IngestServiceStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),)
@@ -46,27 +47,6 @@ class GrpcRegistrar:
         self._stub.RegisterSequence(request, metadata=self._metadata, timeout=self._deadline)
         self.sequences.append(manifest.sequence_id)
 
-    def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
-                           doc: LabelDocument, cpu_seconds: float, gpu_seconds: float) -> None:
-        """Attach a segment's pre-labels to its task; RegistrationRefused when that fails."""
-        from scheduler.convert import document_to_pb
-
-        request = ingest_pb2.RegisterPrelabelsRequest(
-            batch_id=batch_id, sequence_id=sequence_id, first_frame=first_frame,
-            prelabels=document_to_pb(doc), cpu_seconds=cpu_seconds, gpu_seconds=gpu_seconds)
-        try:
-            self._stub.RegisterPrelabels(request, metadata=self._metadata, timeout=self._deadline)
-        except grpc.RpcError as exc:
-            code = exc.code() or grpc.StatusCode.UNKNOWN
-            if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-                raise RegistrationRefused(
-                    f"could not reach the scheduler at {self.target} ({code.name}); check "
-                    "--scheduler and that it is running, then run the same command again"
-                ) from None
-            raise RegistrationRefused(
-                f"scheduler refused the pre-labels of frame {first_frame} "
-                f"({code.name}: {exc.details()})") from None
-
     def close(self) -> None:
         """Close the channel."""
         self._channel.close()
@@ -76,3 +56,36 @@ def _overlap(segments: list[tuple[int, int]]) -> int:
     if len(segments) < 2:
         return 0
     return max(0, segments[0][1] - segments[1][0])
+
+
+class PrelabelRegistrar:
+    """Attaches segments' pre-labels to their tasks over IngestService (async client)."""
+
+    def __init__(self, client: Client, target: str) -> None:
+        self.client = client
+        self.target = target
+
+    async def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
+                                 doc: LabelDocument, cpu_seconds: float,
+                                 gpu_seconds: float) -> None:
+        """Attach a segment's pre-labels to its task; RegistrationRefused when that fails."""
+        from scheduler.convert import document_to_pb
+
+        request = ingest_pb2.RegisterPrelabelsRequest(
+            batch_id=batch_id, sequence_id=sequence_id, first_frame=first_frame,
+            prelabels=document_to_pb(doc), cpu_seconds=cpu_seconds, gpu_seconds=gpu_seconds)
+        try:
+            await self.client.ingest.RegisterPrelabels(
+                request, metadata=self.client.metadata, timeout=self.client.deadline_s)
+        except grpc.aio.AioRpcError as exc:
+            raise _refused(exc, self.target, first_frame) from None
+
+
+def _refused(exc: grpc.aio.AioRpcError, target: str, first_frame: int) -> RegistrationRefused:
+    code = exc.code()
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return RegistrationRefused(
+            f"could not reach the scheduler at {target} ({code.name}); check --scheduler and "
+            "that it is running, then run the same command again")
+    return RegistrationRefused(f"scheduler refused the pre-labels of frame {first_frame} "
+                               f"({code.name}: {exc.details()})")

@@ -47,11 +47,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Pre-label the sequences; exit 0 when all are done, 1 when any failed."""
     from roadlabel.embedded.stack import Stack
-    from roadlabel.registrar import GrpcRegistrar
-    from workers.ingest import SettingsStore, ensure_ray
-    from workers.ingest.storage import manifest_key
+    from workers.ingest import ensure_ray
     from workers.prelabel import Predictor, PrelabelPool
-    from workers.prelabel.driver import PrelabelRun, prelabel_sequences
+    from workers.prelabel.driver import PrelabelRun
     from workers.tracking import RANGE_MARGIN_M, TrackerConfig
 
     cfg = _model_config(args)
@@ -61,19 +59,30 @@ def run(args: argparse.Namespace) -> int:
         replace(TrackerConfig(), emit_range_m=args.label_range + RANGE_MARGIN_M),
         on_gpu=args.gpus_per_actor > 0)
     settings = _runtime.settings()
-    ensure_ray()
-    registrar = GrpcRegistrar(args.scheduler, args.token)
+    ensure_ray()  # in the main thread, before the event loop starts
     pool = PrelabelPool(cfg, n_actors=args.actors, num_gpus=args.gpus_per_actor)
     try:
         with Stack(settings, need_pg=False) as endpoints:
-            store = SettingsStore(endpoints.s3)
-            outcomes = prelabel_sequences(args.sequences, run_cfg, store, pool, registrar,
-                                          manifest_key)
+            outcomes = _runtime.run(_prelabel(args, run_cfg, endpoints.s3, pool))
     finally:
         pool.shutdown()
-        registrar.close()
     _print(outcomes, args.json)
     return 0 if all(o.ok for o in outcomes) else 1
+
+
+async def _prelabel(args: argparse.Namespace, run_cfg: Any, s3: Any, pool: Any) -> list[Any]:
+    from roadlabel.client import connect
+    from roadlabel.registrar import PrelabelRegistrar
+    from workers.ingest import SettingsStore
+    from workers.ingest.storage import manifest_key
+    from workers.prelabel.driver import prelabel_sequences
+
+    client = connect(args.scheduler, args.token, deadline_s=30.0)
+    try:
+        return await prelabel_sequences(args.sequences, run_cfg, SettingsStore(s3), pool,
+                                        PrelabelRegistrar(client, args.scheduler), manifest_key)
+    finally:
+        await client.close()
 
 
 def _model_config(args: argparse.Namespace) -> Any:

@@ -28,8 +28,9 @@ from workers.tracking import TrackerConfig
 class PrelabelSink(Protocol):
     """Where a segment's pre-labels go: the scheduler's task for that segment."""
 
-    def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
-                           doc: LabelDocument, cpu_seconds: float, gpu_seconds: float) -> None:
+    async def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
+                                 doc: LabelDocument, cpu_seconds: float,
+                                 gpu_seconds: float) -> None:
         """Attach the document to the task; raise RegistrationRefused saying why it cannot."""
 
 
@@ -56,16 +57,16 @@ class SequenceOutcome:
     reason: str = ""
 
 
-def prelabel_sequences(sequence_ids: Sequence[str], run: PrelabelRun, store: ObjectStore,
-                       pool: PrelabelPool, sink: PrelabelSink,
-                       manifest_key: Callable[[str], str]) -> list[SequenceOutcome]:
+async def prelabel_sequences(sequence_ids: Sequence[str], run: PrelabelRun, store: ObjectStore,
+                             pool: PrelabelPool, sink: PrelabelSink,
+                             manifest_key: Callable[[str], str]) -> list[SequenceOutcome]:
     """Pre-label and register every segment of each sequence; never raises for one sequence."""
     outcomes = []
     for seq in sequence_ids:
         outcome = SequenceOutcome(seq)
         try:
-            manifest = _manifest(store, manifest_key(seq), seq, run.batch_id)
-            _prelabel_one(manifest, run, store, pool, sink, outcome)
+            manifest = await _manifest(store, manifest_key(seq), seq, run.batch_id)
+            await _prelabel_one(manifest, run, store, pool, sink, outcome)
             outcome.ok = True
         except (RegistrationRefused, _Refused) as exc:
             outcome.reason = str(exc)
@@ -77,9 +78,9 @@ class _Refused(Exception):
     """The sequence cannot be pre-labelled as asked (message says why and what to do)."""
 
 
-def _manifest(store: ObjectStore, key: str, seq: str, batch_id: str) -> SequenceManifest:
+async def _manifest(store: ObjectStore, key: str, seq: str, batch_id: str) -> SequenceManifest:
     try:
-        manifest = SequenceManifest.from_json(store.get(key).decode())
+        manifest = SequenceManifest.from_json((await asyncio.to_thread(store.get, key)).decode())
     except ObjectNotFound:
         raise _Refused(f"no manifest at {key}: ingest its video first (roadlabel ingest)"
                        ) from None
@@ -91,19 +92,18 @@ def _manifest(store: ObjectStore, key: str, seq: str, batch_id: str) -> Sequence
     return manifest
 
 
-def _prelabel_one(manifest: SequenceManifest, run: PrelabelRun, store: ObjectStore,
-                  pool: PrelabelPool, sink: PrelabelSink, outcome: SequenceOutcome) -> None:
+async def _prelabel_one(manifest: SequenceManifest, run: PrelabelRun, store: ObjectStore,
+                        pool: PrelabelPool, sink: PrelabelSink, outcome: SequenceOutcome) -> None:
     segments = plan_segments(len(manifest.frames), run.segment_length, run.segment_overlap)
     try:
-        docs, seconds = asyncio.run(prelabel_manifest(manifest, segments, store, pool,
-                                                      run.tracker))
+        docs, seconds = await prelabel_manifest(manifest, segments, store, pool, run.tracker)
     except ObjectNotFound as exc:
         raise _Refused(f"frames of sequence {manifest.sequence_id} are missing from the store "
                        f"({exc}): ingest its video again") from None
     per_segment = seconds / len(docs)
     cpu, gpu = (0.0, per_segment) if run.on_gpu else (per_segment, 0.0)
     for (first, _end), doc in zip(segments, docs, strict=True):
-        sink.register_prelabels(run.batch_id, manifest.sequence_id, first, doc, cpu, gpu)
+        await sink.register_prelabels(run.batch_id, manifest.sequence_id, first, doc, cpu, gpu)
         outcome.segments += 1
         outcome.model_version = doc.model_version
     outcome.frames = len(manifest.frames)
