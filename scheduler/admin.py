@@ -1,6 +1,8 @@
-"""Administration: projects with versioned ontologies, users with hashed bearer tokens."""
+"""Administration: projects with versioned ontologies, users with hashed bearer tokens, batches."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import asyncpg
 
@@ -36,3 +38,15 @@ async def add_user(pool: asyncpg.Pool, user_id: str, role: str, projects: list[s
                 raise NotFound(f"project '{project}' does not exist; create it first")
             await conn.execute(q("add_member"), project, user_id)
     return token
+
+
+async def create_batch(pool: asyncpg.Pool, batch_id: str, project_id: str, deadline: datetime,
+                       priority: int) -> bool:
+    """Create a batch of a project (its SLA deadline and lease priority); False if it existed."""
+    async with connection(pool) as conn:
+        try:
+            created = await conn.fetchval(q("create_batch"), batch_id, project_id, deadline,
+                                          priority)
+        except asyncpg.ForeignKeyViolationError:
+            raise NotFound(f"project '{project_id}' does not exist") from None
+    return created is not None

@@ -19,6 +19,7 @@ from roadlabel.labels import LabelDocument
 from roadlabel.labels_json import document_from_dict, document_to_dict
 from roadlabel.ontology import Ontology
 from roadlabel.ontology import parse as parse_ontology
+from scheduler import admin
 from scheduler.auth import Caller
 from scheduler.db import connection
 from scheduler.errors import (
@@ -310,13 +311,7 @@ class SchedulerService:
                            priority: int) -> bool:
         """Create a batch; False when it already existed."""
         deadline = deadline or datetime.now(UTC) + timedelta(seconds=self.cfg.default_deadline_s)
-        async with connection(self.pool) as conn:
-            try:
-                created = await conn.fetchval(q("create_batch"), batch_id, project_id, deadline,
-                                              priority)
-            except asyncpg.ForeignKeyViolationError:
-                raise NotFound(f"project '{project_id}' does not exist") from None
-        return created is not None
+        return await admin.create_batch(self.pool, batch_id, project_id, deadline, priority)
 
     async def register_sequence(self, batch_id: str, sequence_id: str, source_uri: str,
                                 decoder_version: str, calibration: dict[str, Any],

@@ -23,6 +23,7 @@ COMMANDS = (
     "ingest",
     "prelabel",
     "project",
+    "batch",
     "users",
     "gold",
     "merge_nightly",

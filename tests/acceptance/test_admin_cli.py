@@ -17,6 +17,18 @@ def test_project_user_and_gold_commands(cli, tmp_path: Path) -> None:  # type: i
     bad.write_text(json.dumps({"name": "x", "version": "1"}))
     r = cli("project", "create", "drive-2", "--ontology", str(bad))
     assert r.code == 2 and "classes" in r.err.strip().splitlines()[-1]
+    r = cli("batch", "create", "b-1", "--project", "drive-1", "--deadline", "36h",
+            "--priority", "2")
+    assert r.code == 0 and r.out.startswith("batch b-1 of project drive-1: created;"), r.err
+    assert r.out.rstrip().endswith("priority 2")
+    r = cli("batch", "create", "b-1", "--project", "drive-1")
+    assert r.code == 0 and "exists already" in r.out, r.err
+    r = cli("batch", "create", "b-2", "--project", "no-such-project")
+    assert r.code == 2 and r.err.strip().splitlines()[-1] == (
+        "error: project 'no-such-project' does not exist; create it first with roadlabel "
+        "project create")
+    r = cli("batch", "create", "b-3", "--project", "drive-1", "--deadline", "soon")
+    assert r.code == 2 and "duration 'soon' is not understood" in r.err
     r = cli("gold", "add", "no-such-task", "--batch", "no-such-batch")
     assert r.code == 2 and "Traceback" not in r.err
     assert "no-such-task" in r.err.strip().splitlines()[-1]

@@ -235,7 +235,8 @@ def test_ingest_rayjob_runs_roadlabel_ingest_on_the_cluster(
     cluster = _one(rendered["prod"], "RayCluster")["metadata"]["name"]
     assert ingest_rayjob["spec"]["clusterSelector"] == {"ray.io/cluster": cluster}
     assert ingest_rayjob["spec"]["entrypoint"].startswith("roadlabel ingest ")
-    assert "--batch" in ingest_rayjob["spec"]["entrypoint"]
+    parsed = build_parser().parse_args(ingest_rayjob["spec"]["entrypoint"].split()[1:])
+    assert parsed.batch and parsed.scheduler and parsed.token  # sequences become tasks
 
 
 def test_prelabel_rayjob_puts_one_actor_on_each_gpu_worker(rendered: Docs) -> None:
