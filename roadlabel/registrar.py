@@ -9,19 +9,21 @@ from __future__ import annotations
 import grpc
 
 from roadlabel.client import Client
+from roadlabel.errors import UserError
 from roadlabel.labels import LabelDocument
 from roadlabel.manifest import SequenceManifest
 from roadlabel.v1 import ingest_pb2, ingest_pb2_grpc, labels_pb2
 
 
-class RegistrationRefused(Exception):
-    """The scheduler refused a registration or could not be reached (message says why)."""
+class RegistrationRefused(UserError):
+    """The scheduler refused a registration or could not be reached (says why, and what to do)."""
 
 
 class GrpcRegistrar:
     """Implements the ingest Registrar protocol against a scheduler replica."""
 
     def __init__(self, target: str, token: str, deadline_s: float = 30.0) -> None:
+        self._target = target
         self._channel = grpc.insecure_channel(target)
         self._stub = ingest_pb2_grpc.IngestServiceStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),)
@@ -44,7 +46,13 @@ class GrpcRegistrar:
             segments=[ingest_pb2.SegmentRange(first_frame=a, end_frame=b) for a, b in segments],
             overlap=_overlap(segments),
         )
-        self._stub.RegisterSequence(request, metadata=self._metadata, timeout=self._deadline)
+        try:
+            self._stub.RegisterSequence(request, metadata=self._metadata, timeout=self._deadline)
+        except grpc.RpcError as exc:
+            raise _refused(exc.code(), exc.details(), self._target,
+                           f"sequence {manifest.sequence_id} of batch {manifest.batch}",
+                           "create the batch (roadlabel batch create) or fix --batch / --token, "
+                           "then re-run the same command") from None
         self.sequences.append(manifest.sequence_id)
 
     def close(self) -> None:
@@ -78,14 +86,17 @@ class PrelabelRegistrar:
             await self.client.ingest.RegisterPrelabels(
                 request, metadata=self.client.metadata, timeout=self.client.deadline_s)
         except grpc.aio.AioRpcError as exc:
-            raise _refused(exc, self.target, first_frame) from None
+            raise _refused(exc.code(), exc.details(), self.target,
+                           f"the pre-labels of frame {first_frame}",
+                           "nothing changed for that task; run the same command again once "
+                           "fixed") from None
 
 
-def _refused(exc: grpc.aio.AioRpcError, target: str, first_frame: int) -> RegistrationRefused:
-    code = exc.code()
+def _refused(code: grpc.StatusCode | None, details: str | None, target: str, what: str,
+             todo: str) -> RegistrationRefused:
+    code = code or grpc.StatusCode.UNKNOWN
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return RegistrationRefused(
-            f"could not reach the scheduler at {target} ({code.name}); check --scheduler and "
-            "that it is running, then run the same command again")
-    return RegistrationRefused(f"scheduler refused the pre-labels of frame {first_frame} "
-                               f"({code.name}: {exc.details()})")
+            f"could not reach the scheduler at {target} ({code.name})",
+            "check --scheduler and that it is running, then run the same command again")
+    return RegistrationRefused(f"scheduler refused {what} ({code.name}: {details})", todo)

@@ -350,7 +350,8 @@ class SchedulerService:
         async with self.pool.acquire() as conn, conn.transaction():
             end = await conn.fetchval(q("task_end_frame"), sequence_id, first_frame, batch_id)
             if end is None:
-                raise NotFound(f"no task of sequence {sequence_id} starts at frame {first_frame}")
+                raise NotFound(f"no task of sequence {sequence_id} in batch {batch_id} starts at "
+                               f"frame {first_frame}: ingest it into that batch (--scheduler)")
             _require_task_frames(doc, sequence_id, first_frame, end)
             task_id = await conn.fetchval(q("set_prelabels"), sequence_id, first_frame,
                                           document_to_dict(doc), batch_id)

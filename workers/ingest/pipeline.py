@@ -295,8 +295,11 @@ class _Batch:
             return False
         v.result.spans = v.result.spans_resumed = int(manifest.extra.get("spans", 0))
         if manifest.batch != self.batch or manifest.source_uri != v.uri:
+            # Registered first: a batch the scheduler refuses must not end up in the manifest.
             manifest = _rebatched(manifest, self.batch, v.uri)
+            self._register(v, manifest)
             self.store.put(key, manifest.to_json().encode(), "application/json")
+            return True
         self._register(v, manifest)
         return True
 

@@ -65,7 +65,7 @@ async def prelabel_sequences(sequence_ids: Sequence[str], run: PrelabelRun, stor
     for seq in sequence_ids:
         outcome = SequenceOutcome(seq)
         try:
-            manifest = await _manifest(store, manifest_key(seq), seq, run.batch_id)
+            manifest = await _manifest(store, manifest_key(seq), seq)
             await _prelabel_one(manifest, run, store, pool, sink, outcome)
             outcome.ok = True
         except (RegistrationRefused, _Refused) as exc:
@@ -78,15 +78,12 @@ class _Refused(Exception):
     """The sequence cannot be pre-labelled as asked (message says why and what to do)."""
 
 
-async def _manifest(store: ObjectStore, key: str, seq: str, batch_id: str) -> SequenceManifest:
+async def _manifest(store: ObjectStore, key: str, seq: str) -> SequenceManifest:
     try:
         manifest = SequenceManifest.from_json((await asyncio.to_thread(store.get, key)).decode())
     except ObjectNotFound:
         raise _Refused(f"no manifest at {key}: ingest its video first (roadlabel ingest)"
                        ) from None
-    if manifest.batch != batch_id:
-        raise _Refused(f"sequence {seq} was ingested into batch {manifest.batch!r}, not "
-                       f"{batch_id!r}: pass --batch {manifest.batch}")
     if not manifest.frames:
         raise _Refused(f"sequence {seq} has no frames to pre-label")
     return manifest

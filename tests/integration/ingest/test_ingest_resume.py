@@ -10,7 +10,9 @@ import psutil
 import pytest
 from minio import Minio
 
+from roadlabel.manifest import SequenceManifest
 from roadlabel.objectstore import MinioStore
+from roadlabel.registrar import RegistrationRefused
 from tests.integration.ingest.helpers import manifest
 from tests.videos import write_video
 from workers.ingest import IngestOptions, InMemoryRegistrar, ingest_videos
@@ -45,6 +47,25 @@ def test_same_video_twice_gives_the_same_frames_and_objects(
     assert store.get(f"manifests/{seq}.json") == text
     assert _keys(store) == keys
     assert registrar.calls == 2  # registration is repeated; the registrar must be idempotent
+
+
+class _RefusingRegistrar(InMemoryRegistrar):
+    def register(self, manifest: SequenceManifest, segments: list[tuple[int, int]]) -> None:
+        raise RegistrationRefused(f"scheduler refused batch {manifest.batch}", "create it")
+
+
+def test_a_batch_the_scheduler_refuses_leaves_the_manifest_as_it_was(
+    store: SettingsStore, tmp_path: Path
+) -> None:
+    path = str(write_video(tmp_path / "a.mp4", seconds=1.0))
+    first = ingest_videos([path], "b", IngestOptions(), store, InMemoryRegistrar()).videos[0]
+    text = store.get(f"manifests/{first.sequence_id}.json")
+
+    refused = ingest_videos([path], "nosuch", IngestOptions(), store,
+                            _RefusingRegistrar()).videos[0]
+
+    assert not refused.ok and "scheduler refused batch nosuch" in refused.reason
+    assert store.get(f"manifests/{first.sequence_id}.json") == text  # still batch "b"
 
 
 def test_a_run_that_died_midway_resumes_without_gaps_or_duplicates(

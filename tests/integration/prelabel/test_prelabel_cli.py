@@ -78,7 +78,8 @@ def test_prelabel_attaches_tracked_labels_to_every_task_and_reports_failures(
             assert capsys.readouterr().out == (
                 f"failed {seq}: scheduler refused the pre-labels of frame 0 (INVALID_ARGUMENT: "
                 f"prelabels.frames: the task of sequence {seq} at frame 0 spans frames 0..19, "
-                "the pre-labels 0..24: cut pre-labels with the batch's segment plan)\n")
+                "the pre-labels 0..24: cut pre-labels with the batch's segment plan); nothing "
+                "changed for that task; run the same command again once fixed\n")
             kept = await env.replica.pool.fetchval(
                 "SELECT jsonb_array_length(prelabels->'frames') FROM tasks WHERE task_id = $1",
                 leased.task.task_id)
