@@ -7,6 +7,7 @@ import logging
 import os
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 from roadlabel import config
@@ -67,3 +68,18 @@ def with_database(work: Callable[[Any], Awaitable[T]], hint: str) -> T:
             return run(go())
         except SchedulerError as exc:
             raise UserError(str(exc), hint) from None
+
+
+def read_token(token: str | None, token_file: Path | None) -> str | None:
+    """The bearer token given inline or in a file (a file keeps it out of process lists)."""
+    if token_file is None:
+        return token
+    try:
+        text = token_file.read_text().strip()
+    except OSError as exc:
+        raise UserError(f"cannot read the token file {token_file} ({exc.strerror})",
+                        "pass a readable file holding the token") from None
+    if not text:
+        raise UserError(f"the token file {token_file} is empty",
+                        "write the token `roadlabel users add` printed into it")
+    return text

@@ -28,7 +28,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-pixels", type=int, help="largest frame accepted (width*height)")
     p.add_argument("--max-duration", type=float, help="longest video accepted, seconds")
     p.add_argument("--scheduler", help="scheduler host:port to register segments with")
-    p.add_argument("--token", help="bearer token for --scheduler")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--token", help="bearer token for --scheduler")
+    who.add_argument("--token-file", type=Path, help="file holding the token (kept out of ps)")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.set_defaults(func=run)
 
@@ -87,9 +89,11 @@ def _registrar(args: argparse.Namespace) -> Any:
     from roadlabel.errors import ConfigError
     from roadlabel.registrar import GrpcRegistrar
 
-    if not args.token:
-        raise ConfigError("--scheduler needs --token", "pass the ingest service token")
-    return GrpcRegistrar(args.scheduler, args.token)
+    token = _runtime.read_token(args.token, args.token_file)
+    if not token:
+        raise ConfigError("--scheduler needs --token or --token-file",
+                          "pass the token of an ops user")
+    return GrpcRegistrar(args.scheduler, token)
 
 
 def _print(report: Any, as_json: bool) -> None:

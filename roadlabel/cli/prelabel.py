@@ -23,7 +23,9 @@ def register(subparsers: Any) -> None:
                    help="sequence ids, as `roadlabel ingest` printed them")
     p.add_argument("--batch", required=True, help="batch the sequences were ingested into")
     p.add_argument("--scheduler", required=True, help="scheduler host:port")
-    p.add_argument("--token", required=True, help="bearer token of an ops user")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--token", help="bearer token of an ops user")
+    who.add_argument("--token-file", type=Path, help="file holding the token (kept out of ps)")
     p.add_argument("--model", type=Path,
                    help="ONNX model meeting workers/prelabel/CONTRACT.md (default: the baseline)")
     p.add_argument("--sha256", help="the digest --model must have (required with --model)")
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         args.batch, args.segment_length, args.segment_overlap,
         replace(TrackerConfig(), emit_range_m=args.label_range + RANGE_MARGIN_M),
         on_gpu=args.gpus_per_actor > 0)
+    args.token = _runtime.read_token(args.token, args.token_file)
     settings = _runtime.settings()
     ensure_ray()  # in the main thread, before the event loop starts
     pool = PrelabelPool(cfg, n_actors=args.actors, num_gpus=args.gpus_per_actor)

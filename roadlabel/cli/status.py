@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.batch or args.token_file is None:
             raise UserError("--server needs --batch and --token-file",
                             "name the batches and a file with an ops token")
-        token = args.token_file.read_text().strip()
+        token = _runtime.read_token(None, args.token_file) or ""
         work = show_from_server(args, token)
     else:
         work = show_from_database(args, settings)

@@ -71,9 +71,12 @@ def test_prelabel_attaches_tracked_labels_to_every_task_and_reports_failures(
             assert all(len(f.lanes) >= 2 for f in frames)
 
             # pre-labels cut with another plan than the batch's are refused, the task's kept
+            token_file = drive.parent / "ops.token"
+            token_file.write_text(env.tokens["ops-1"] + "\n")
             status = await asyncio.to_thread(main, [
-                "prelabel", seq, "--providers", "CPUExecutionProvider", *cli,
-                "--segment-length", "25"])
+                "prelabel", seq, "--providers", "CPUExecutionProvider", "--batch", "drive",
+                "--scheduler", env.target, "--token-file", str(token_file),
+                "--segment-length", "25", "--segment-overlap", "5"])
             assert status == 1
             assert capsys.readouterr().out == (
                 f"failed {seq}: scheduler refused the pre-labels of frame 0 (INVALID_ARGUMENT: "
@@ -108,6 +111,11 @@ def test_prelabel_refuses_a_model_it_cannot_use_in_one_line(
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1
     assert err.startswith("error: pre-label model") and f"expected {'0' * 64}" in err
+    status = main(["prelabel", "s", "--batch", "b", "--scheduler", "127.0.0.1:1",
+                   "--token-file", str(tmp_path / "missing.token")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1
+    assert err.startswith(f"error: cannot read the token file {tmp_path / 'missing.token'}")
     garbage = tmp_path / "garbage.onnx"
     garbage.write_bytes(b"not a model")
     status = main(["prelabel", "s", "--batch", "b", "--scheduler", "127.0.0.1:1", "--token", "t",
