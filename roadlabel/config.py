@@ -38,6 +38,8 @@ ENV_VARS: dict[str, str] = {
     "ROADLABEL_TLS_CERT": "PEM file of the scheduler's TLS certificate (with ROADLABEL_TLS_KEY)",
     "ROADLABEL_TLS_KEY": "PEM file of the scheduler's TLS private key",
     "ROADLABEL_TLS_CLIENT_CA": "PEM file of the CA that signs client certificates (mutual TLS)",
+    "ROADLABEL_TOKEN": "bearer token of an ops user, for ingest and prelabel --scheduler when "
+                       "neither --token nor --token-file is given",
     "ROADLABEL_QA_SAMPLE_RATE": "share of reviewed tasks sent to QA (default 0.05)",
     "ROADLABEL_DOUBLE_ANNOTATION_RATE": "share of tasks annotated twice for agreement (default 0)",
 }

@@ -73,6 +73,19 @@ class PrelabelRegistrar:
         self.client = client
         self.target = target
 
+    async def check_batch(self, batch_id: str) -> None:
+        """Fail before any work when the scheduler is unreachable, the token wrong or the batch
+        not the caller's: one GetBatchStatus call."""
+        from roadlabel.v1 import ops_pb2
+
+        try:
+            await self.client.ops.GetBatchStatus(ops_pb2.GetBatchStatusRequest(batch_id=batch_id),
+                                                 metadata=self.client.metadata,
+                                                 timeout=self.client.deadline_s)
+        except grpc.aio.AioRpcError as exc:
+            raise _refused(exc.code(), exc.details(), self.target, f"batch {batch_id}",
+                           "create it (roadlabel batch create) or fix --batch / --token") from None
+
     async def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
                                  doc: LabelDocument, cpu_seconds: float,
                                  gpu_seconds: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -41,12 +42,14 @@ async def add_user(pool: asyncpg.Pool, user_id: str, role: str, projects: list[s
 
 
 async def create_batch(pool: asyncpg.Pool, batch_id: str, project_id: str, deadline: datetime,
-                       priority: int) -> bool:
-    """Create a batch of a project (its SLA deadline and lease priority); False if it existed."""
+                       priority: int) -> tuple[bool, dict[str, Any]]:
+    """Create a batch of a project (its SLA deadline and lease priority), unless it exists;
+    returns whether it was new and the batch as stored."""
     async with connection(pool) as conn:
         try:
             created = await conn.fetchval(q("create_batch"), batch_id, project_id, deadline,
                                           priority)
         except asyncpg.ForeignKeyViolationError:
             raise NotFound(f"project '{project_id}' does not exist") from None
-    return created is not None
+        row = await conn.fetchrow(q("batch_row"), batch_id)
+    return created is not None, dict(row)

@@ -311,7 +311,9 @@ class SchedulerService:
                            priority: int) -> bool:
         """Create a batch; False when it already existed."""
         deadline = deadline or datetime.now(UTC) + timedelta(seconds=self.cfg.default_deadline_s)
-        return await admin.create_batch(self.pool, batch_id, project_id, deadline, priority)
+        created, _row = await admin.create_batch(self.pool, batch_id, project_id, deadline,
+                                                 priority)
+        return created
 
     async def register_sequence(self, batch_id: str, sequence_id: str, source_uri: str,
                                 decoder_version: str, calibration: dict[str, Any],

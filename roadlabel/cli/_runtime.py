@@ -71,13 +71,17 @@ def with_database(work: Callable[[Any], Awaitable[T]], hint: str) -> T:
 
 
 def read_token(token: str | None, token_file: Path | None) -> str | None:
-    """The bearer token given inline or in a file (a file keeps it out of process lists)."""
+    """The bearer token given inline, in a file or in ROADLABEL_TOKEN (a file or the
+    environment keep it out of process lists and job specs)."""
     if token_file is None:
-        return token
+        if token is not None and not token.strip():
+            raise UserError("--token is empty", "pass the token `roadlabel users add` printed")
+        return token if token is not None else (os.environ.get("ROADLABEL_TOKEN") or None)
     try:
         text = token_file.read_text().strip()
-    except OSError as exc:
-        raise UserError(f"cannot read the token file {token_file} ({exc.strerror})",
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not text"
+        raise UserError(f"cannot read the token file {token_file} ({why})",
                         "pass a readable file holding the token") from None
     if not text:
         raise UserError(f"the token file {token_file} is empty",

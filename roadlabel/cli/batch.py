@@ -6,6 +6,9 @@ import argparse
 from datetime import UTC, datetime, timedelta
 
 from roadlabel.cli import _runtime
+from roadlabel.errors import UserError
+
+MAX_DEADLINE_H = 366 * 24.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,11 +31,15 @@ def run(args: argparse.Namespace) -> int:
     from roadlabel.capacity import parse_duration_hours
     from scheduler.admin import create_batch
 
-    deadline = datetime.now(UTC) + timedelta(hours=parse_duration_hours(args.deadline))
-    created = _runtime.with_database(
+    hours = parse_duration_hours(args.deadline)
+    if hours > MAX_DEADLINE_H:
+        raise UserError(f"--deadline {args.deadline} is more than a year away",
+                        "give a turnaround such as 24h or 14d")
+    deadline = datetime.now(UTC) + timedelta(hours=hours)
+    created, row = _runtime.with_database(
         lambda pool: create_batch(pool, args.batch_id, args.project, deadline, args.priority),
         "create it first with roadlabel project create")
     state = "created" if created else "exists already (left as it was)"
-    print(f"batch {args.batch_id} of project {args.project}: {state}; "
-          f"deadline {deadline:%Y-%m-%d %H:%M} UTC, priority {args.priority}")
+    print(f"batch {args.batch_id} of project {row['project_id']}: {state}; "
+          f"deadline {row['deadline']:%Y-%m-%d %H:%M} UTC, priority {row['priority']}")
     return 0

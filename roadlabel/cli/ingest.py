@@ -91,8 +91,8 @@ def _registrar(args: argparse.Namespace) -> Any:
 
     token = _runtime.read_token(args.token, args.token_file)
     if not token:
-        raise ConfigError("--scheduler needs --token or --token-file",
-                          "pass the token of an ops user")
+        raise ConfigError("--scheduler needs a token",
+                          "pass --token or --token-file, or set ROADLABEL_TOKEN")
     return GrpcRegistrar(args.scheduler, token)
 
 

@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
                    help="sequence ids, as `roadlabel ingest` printed them")
     p.add_argument("--batch", required=True, help="batch the sequences were ingested into")
     p.add_argument("--scheduler", required=True, help="scheduler host:port")
-    who = p.add_mutually_exclusive_group(required=True)
+    who = p.add_mutually_exclusive_group()  # neither: ROADLABEL_TOKEN
     who.add_argument("--token", help="bearer token of an ops user")
     who.add_argument("--token-file", type=Path, help="file holding the token (kept out of ps)")
     p.add_argument("--model", type=Path,
@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--label-range", type=float, default=50.0, metavar="METRES",
                    help="objects are labelled within this range of the ego; no box is "
                         "proposed beyond it (default 50)")
+    p.add_argument("--start-timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="how long the actors may take to be placed and load the model "
+                        "(GPU nodes may have to scale up first; default 600)")
     p.add_argument("--json", action="store_true", help="print the outcomes as JSON on stdout")
     p.set_defaults(func=run)
 
@@ -51,39 +54,44 @@ def run(args: argparse.Namespace) -> int:
     from roadlabel.embedded.stack import Stack
     from workers.ingest import ensure_ray
     from workers.prelabel import Predictor, PrelabelPool
-    from workers.prelabel.driver import PrelabelRun
-    from workers.tracking import RANGE_MARGIN_M, TrackerConfig
 
     cfg = _model_config(args)
     Predictor(replace(cfg, providers=("CPUExecutionProvider",)))  # a bad model fails here, once
-    run_cfg = PrelabelRun(
-        args.batch, args.segment_length, args.segment_overlap,
-        replace(TrackerConfig(), emit_range_m=args.label_range + RANGE_MARGIN_M),
-        on_gpu=args.gpus_per_actor > 0)
     args.token = _runtime.read_token(args.token, args.token_file)
+    if not args.token:
+        raise ConfigError("no token for --scheduler",
+                          "pass --token or --token-file, or set ROADLABEL_TOKEN")
     settings = _runtime.settings()
     ensure_ray()  # in the main thread, before the event loop starts
     pool = PrelabelPool(cfg, n_actors=args.actors, num_gpus=args.gpus_per_actor)
     try:
         with Stack(settings, need_pg=False) as endpoints:
-            outcomes = _runtime.run(_prelabel(args, run_cfg, endpoints.s3, pool))
+            outcomes = _runtime.run(_prelabel(args, endpoints.s3, pool))
     finally:
         pool.shutdown()
     _print(outcomes, args.json)
     return 0 if all(o.ok for o in outcomes) else 1
 
 
-async def _prelabel(args: argparse.Namespace, run_cfg: Any, s3: Any, pool: Any) -> list[Any]:
+async def _prelabel(args: argparse.Namespace, s3: Any, pool: Any) -> list[Any]:
     from roadlabel.client import connect
     from roadlabel.registrar import PrelabelRegistrar
     from workers.ingest import SettingsStore
     from workers.ingest.storage import manifest_key
-    from workers.prelabel.driver import prelabel_sequences
+    from workers.prelabel.driver import PrelabelRun, on_gpu, prelabel_sequences, start_actors
+    from workers.tracking import RANGE_MARGIN_M, TrackerConfig
 
     client = connect(args.scheduler, args.token, deadline_s=30.0)
     try:
-        return await prelabel_sequences(args.sequences, run_cfg, SettingsStore(s3), pool,
-                                        PrelabelRegistrar(client, args.scheduler), manifest_key)
+        sink = PrelabelRegistrar(client, args.scheduler)
+        await sink.check_batch(args.batch)  # before any work: address, token, batch
+        infos = await start_actors(pool, args.start_timeout)
+        run_cfg = PrelabelRun(
+            args.batch, args.segment_length, args.segment_overlap,
+            replace(TrackerConfig(), emit_range_m=args.label_range + RANGE_MARGIN_M),
+            gpu_share=args.gpus_per_actor if on_gpu(infos) else 0.0)
+        return await prelabel_sequences(args.sequences, run_cfg, SettingsStore(s3), pool, sink,
+                                        manifest_key)
     finally:
         await client.close()
 
@@ -96,7 +104,8 @@ def _model_config(args: argparse.Namespace) -> Any:
     options = {"providers": providers, "batch_size": args.batch_size}
     if args.model is None:
         return baseline_config(**options)
-    return ModelConfig(str(args.model), args.sha256, **options)
+    # absolute: the actors open the file on their own nodes, in their own working directories
+    return ModelConfig(str(args.model.resolve()), args.sha256, **options)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -110,6 +119,8 @@ def _check(args: argparse.Namespace) -> None:
     if not 0 <= args.segment_overlap < args.segment_length:
         raise ConfigError("--segment-overlap must be 0 or more and below --segment-length",
                           "pass the values the batch was ingested with")
+    if args.start_timeout <= 0:
+        raise ConfigError("--start-timeout must be positive", "pass seconds, such as 600")
     if args.label_range <= 0 or args.gpus_per_actor < 0:
         raise ConfigError("--label-range must be positive and --gpus-per-actor not negative",
                           "pass a range in metres, and 0 or more GPUs")

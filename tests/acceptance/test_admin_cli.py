@@ -21,8 +21,11 @@ def test_project_user_and_gold_commands(cli, tmp_path: Path) -> None:  # type: i
             "--priority", "2")
     assert r.code == 0 and r.out.startswith("batch b-1 of project drive-1: created;"), r.err
     assert r.out.rstrip().endswith("priority 2")
-    r = cli("batch", "create", "b-1", "--project", "drive-1")
+    r = cli("batch", "create", "b-1", "--project", "drive-1", "--priority", "5")
     assert r.code == 0 and "exists already" in r.out, r.err
+    assert r.out.rstrip().endswith("priority 2")  # what is stored, not what was asked
+    r = cli("batch", "create", "b-4", "--project", "drive-1", "--deadline", "99999999999d")
+    assert r.code == 2 and "more than a year away" in r.err and "Traceback" not in r.err
     r = cli("batch", "create", "b-2", "--project", "no-such-project")
     assert r.code == 2 and r.err.strip().splitlines()[-1] == (
         "error: project 'no-such-project' does not exist; create it first with roadlabel "

@@ -297,17 +297,24 @@ class _Batch:
         if manifest.batch != self.batch or manifest.source_uri != v.uri:
             # Registered first: a batch the scheduler refuses must not end up in the manifest.
             manifest = _rebatched(manifest, self.batch, v.uri)
-            self._register(v, manifest)
+            self._register_tasks(manifest)
             self.store.put(key, manifest.to_json().encode(), "application/json")
+            self._done(v, manifest)
             return True
         self._register(v, manifest)
         return True
 
     def _register(self, v: _Video, manifest: SequenceManifest) -> None:
+        self._register_tasks(manifest)
+        self._done(v, manifest)
+
+    def _register_tasks(self, manifest: SequenceManifest) -> None:
         segments = plan_segments(len(manifest.frames), self.options.segment_length,
                                  self.options.segment_overlap)
         if self.registrar is not None:
             self.registrar.register(manifest, segments)
+
+    def _done(self, v: _Video, manifest: SequenceManifest) -> None:
         v.result.frames = len(manifest.frames)
         v.result.lost_ranges = [tuple(r) for r in manifest.lost_ranges]  # type: ignore[misc]
         v.result.status = "done"

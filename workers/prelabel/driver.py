@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from roadlabel.errors import ObjectNotFound
+from ray.exceptions import RayError
+
+from roadlabel.errors import ObjectNotFound, UserError
 from roadlabel.labels import LabelDocument
 from roadlabel.manifest import SequenceManifest
 from roadlabel.objectstore import ObjectStore
@@ -42,7 +44,35 @@ class PrelabelRun:
     segment_length: int = 50
     segment_overlap: int = 5
     tracker: TrackerConfig | None = None
-    on_gpu: bool = False  # compute seconds are recorded as GPU seconds (cost per frame)
+    # GPUs each actor holds while its session runs on one; its seconds are then billed as GPU
+    # seconds times this share (cost per frame), else as CPU seconds.
+    gpu_share: float = 0.0
+
+
+GPU_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider")
+
+
+async def start_actors(pool: PrelabelPool, timeout_s: float) -> list[dict[str, Any]]:
+    """Wait until every actor holds its model session; one line when they cannot.
+
+    Work goes to the actors round-robin, so one actor Ray cannot place (more GPUs asked for
+    than the cluster has) would hold its segments forever: better to stop before any work.
+    """
+    try:
+        return list(await asyncio.wait_for(asyncio.gather(*pool.info_refs()), timeout_s))
+    except TimeoutError:
+        raise UserError(
+            f"{len(pool.actors)} pre-label actor(s) were not all placed within {timeout_s:.0f} s",
+            "check --actors and --gpus-per-actor against the cluster's free CPUs and GPUs, or "
+            "raise --start-timeout while GPU nodes scale up") from None
+    except RayError as exc:
+        raise UserError(f"a pre-label actor could not start ({_ray_reason(exc)})",
+                        "check that --model exists at that path on every Ray node") from None
+
+
+def on_gpu(infos: Sequence[dict[str, Any]]) -> bool:
+    """Whether the actors' sessions run on a GPU provider (else ORT fell back to the CPU)."""
+    return bool(infos) and all(i["providers"][0] in GPU_PROVIDERS for i in infos)
 
 
 @dataclass
@@ -97,10 +127,20 @@ async def _prelabel_one(manifest: SequenceManifest, run: PrelabelRun, store: Obj
     except ObjectNotFound as exc:
         raise _Refused(f"frames of sequence {manifest.sequence_id} are missing from the store "
                        f"({exc}): ingest its video again") from None
+    except RayError as exc:
+        raise _Refused(f"pre-labelling on Ray failed ({_ray_reason(exc)}): run the same "
+                       "command again") from None
     per_segment = seconds / len(docs)
-    cpu, gpu = (0.0, per_segment) if run.on_gpu else (per_segment, 0.0)
+    cpu, gpu = ((0.0, per_segment * run.gpu_share) if run.gpu_share > 0
+                else (per_segment, 0.0))
     for (first, _end), doc in zip(segments, docs, strict=True):
         await sink.register_prelabels(run.batch_id, manifest.sequence_id, first, doc, cpu, gpu)
         outcome.segments += 1
         outcome.model_version = doc.model_version
     outcome.frames = len(manifest.frames)
+
+
+def _ray_reason(exc: BaseException) -> str:
+    cause = getattr(exc, "cause", None)
+    text = str(cause if cause is not None else exc).strip().splitlines()
+    return text[-1][:300] if text else type(exc).__name__

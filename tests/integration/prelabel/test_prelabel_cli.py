@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,13 @@ import pytest
 
 from roadlabel.cli.main import main
 from roadlabel.config import S3Settings
+from roadlabel.errors import UserError
 from roadlabel.v1 import annotator_pb2, ingest_pb2
 from tests.integration.conftest import run
 from tests.integration.scheduler.harness import scheduler_env
-from workers.prelabel import baseline_config
+from workers.prelabel import PrelabelPool, baseline_config
 from workers.prelabel.contract import file_sha256
+from workers.prelabel.driver import start_actors
 from workers.synth import generate_sequence
 from workers.synth.video import write_mp4
 
@@ -36,7 +39,7 @@ def drive(tmp_path: Path, s3_settings: S3Settings, monkeypatch: pytest.MonkeyPat
 
 def test_prelabel_attaches_tracked_labels_to_every_task_and_reports_failures(
         database_url: str, s3_settings: S3Settings, ray_local: Any, drive: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> str:
         async with scheduler_env(database_url, s3_settings) as env:
             ops = env.client("ops-1")
@@ -57,6 +60,30 @@ def test_prelabel_attaches_tracked_labels_to_every_task_and_reports_failures(
             assert out[1] == ("failed no-such-sequence: no manifest at "
                               "manifests/no-such-sequence.json: ingest its video first "
                               "(roadlabel ingest)")
+            tasks = await env.replica.pool.fetch(
+                "SELECT task_id, first_frame, end_frame, prelabels FROM tasks "
+                "WHERE batch_id = 'drive' ORDER BY first_frame")
+            assert [(t["first_frame"], t["end_frame"]) for t in tasks] == [(0, 20), (15, 30)]
+            for t in tasks:  # every task carries its own frames' pre-labels
+                doc = json.loads(t["prelabels"]) if isinstance(t["prelabels"], str) \
+                    else t["prelabels"]
+                assert [f["frame_index"] for f in doc["frames"]] == list(
+                    range(t["first_frame"], t["end_frame"]))
+            ledger = await env.replica.pool.fetch(
+                "SELECT kind, seconds, frames FROM cost_ledger WHERE batch_id = 'drive' "
+                "AND kind LIKE 'prelabel%' AND seconds > 0")
+            assert sorted(r["kind"] for r in ledger) == ["prelabel_cpu", "prelabel_cpu"]
+            assert sorted(r["frames"] for r in ledger) == [15, 20]
+
+            # actors asking for a GPU this Ray does not have: one line, before any work
+            status = await asyncio.to_thread(main, [
+                "prelabel", seq, *cli, "--gpus-per-actor", "1", "--start-timeout", "3"])
+            assert status == 2
+            assert capsys.readouterr().err == (
+                "error: 1 pre-label actor(s) were not all placed within 3 s; check --actors and "
+                "--gpus-per-actor against the cluster's free CPUs and GPUs, or raise "
+                "--start-timeout while GPU nodes scale up\n")
+
             c = env.client("annotator-1")
             leased = await c.annotator.Lease(annotator_pb2.LeaseRequest(),
                                              metadata=c.metadata, timeout=5)
@@ -90,16 +117,31 @@ def test_prelabel_attaches_tracked_labels_to_every_task_and_reports_failures(
             return seq
 
     seq = run(scenario())
-    status = main(["prelabel", seq, "--batch", "drive", "--scheduler", "127.0.0.1:1", "--token",
-                   "t", *SEGMENTS, "--providers", "CPUExecutionProvider"])
-    assert status == 1
-    assert capsys.readouterr().out == (
-        f"failed {seq}: could not reach the scheduler at 127.0.0.1:1 (UNAVAILABLE); check "
+    monkeypatch.setenv("ROADLABEL_TOKEN", "t")  # the token from the environment (RayJobs)
+    status = main(["prelabel", seq, "--batch", "drive", "--scheduler", "127.0.0.1:1",
+                   *SEGMENTS, "--providers", "CPUExecutionProvider"])
+    assert status == 2  # checked before any work
+    assert capsys.readouterr().err == (
+        "error: could not reach the scheduler at 127.0.0.1:1 (UNAVAILABLE); check "
         "--scheduler and that it is running, then run the same command again\n")
 
 
-def test_prelabel_refuses_a_model_it_cannot_use_in_one_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_actor_that_cannot_load_its_model_stops_the_run_in_one_line(ray_local: Any) -> None:
+    cfg = replace(baseline_config(), path="/nonexistent/model.onnx")
+    pool = PrelabelPool(cfg, n_actors=1, max_restarts=0)
+    try:
+        with pytest.raises(UserError) as err:
+            run(start_actors(pool, 60.0))
+    finally:
+        pool.shutdown()
+    assert err.value.line().startswith("error: a pre-label actor could not start (")
+    assert "/nonexistent/model.onnx does not exist" in err.value.line()
+    assert "\n" not in err.value.line()
+
+
+def test_prelabel_refuses_a_model_or_token_it_cannot_use_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     model = baseline_config().path
     status = main(["prelabel", "s", "--batch", "b", "--scheduler", "127.0.0.1:1", "--token", "t",
                    "--model", model])
@@ -111,6 +153,11 @@ def test_prelabel_refuses_a_model_it_cannot_use_in_one_line(
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1
     assert err.startswith("error: pre-label model") and f"expected {'0' * 64}" in err
+    monkeypatch.delenv("ROADLABEL_TOKEN", raising=False)
+    status = main(["prelabel", "s", "--batch", "b", "--scheduler", "127.0.0.1:1"])
+    assert status == 2 and capsys.readouterr().err == (
+        "error: no token for --scheduler; pass --token or --token-file, or set "
+        "ROADLABEL_TOKEN\n")
     status = main(["prelabel", "s", "--batch", "b", "--scheduler", "127.0.0.1:1",
                    "--token-file", str(tmp_path / "missing.token")])
     err = capsys.readouterr().err

@@ -236,7 +236,8 @@ def test_ingest_rayjob_runs_roadlabel_ingest_on_the_cluster(
     assert ingest_rayjob["spec"]["clusterSelector"] == {"ray.io/cluster": cluster}
     assert ingest_rayjob["spec"]["entrypoint"].startswith("roadlabel ingest ")
     parsed = build_parser().parse_args(ingest_rayjob["spec"]["entrypoint"].split()[1:])
-    assert parsed.batch and parsed.scheduler and parsed.token  # sequences become tasks
+    assert parsed.batch and parsed.scheduler  # sequences become tasks
+    assert parsed.token is None and parsed.token_file is None  # ROADLABEL_TOKEN, not the spec
 
 
 def test_prelabel_rayjob_puts_one_actor_on_each_gpu_worker(rendered: Docs) -> None:
@@ -254,7 +255,7 @@ def test_prelabel_rayjob_puts_one_actor_on_each_gpu_worker(rendered: Docs) -> No
     assert float(args[args.index("--gpus-per-actor") + 1]) == float(limits["nvidia.com/gpu"])
     assert actors <= gpu_group[0]["maxReplicas"]
     parsed = build_parser().parse_args(args[1:])  # every flag is one the command knows
-    assert parsed.batch and parsed.token
+    assert parsed.batch and parsed.token is None  # the token comes from ROADLABEL_TOKEN
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
