@@ -88,8 +88,9 @@ class PrelabelRegistrar:
 
     async def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
                                  doc: LabelDocument, cpu_seconds: float,
-                                 gpu_seconds: float) -> None:
-        """Attach a segment's pre-labels to its task; RegistrationRefused when that fails."""
+                                 gpu_seconds: float) -> bool:
+        """Attach a segment's pre-labels to its task: True, or False when the task keeps the
+        ones it has (already leased); RegistrationRefused when it fails."""
         from scheduler.convert import document_to_pb
 
         request = ingest_pb2.RegisterPrelabelsRequest(
@@ -99,10 +100,13 @@ class PrelabelRegistrar:
             await self.client.ingest.RegisterPrelabels(
                 request, metadata=self.client.metadata, timeout=self.client.deadline_s)
         except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                return False  # leased already: annotators work from the pre-labels it has
             raise _refused(exc.code(), exc.details(), self.target,
                            f"the pre-labels of frame {first_frame}",
                            "nothing changed for that task; run the same command again once "
                            "fixed") from None
+        return True
 
 
 def _refused(code: grpc.StatusCode | None, details: str | None, target: str, what: str,

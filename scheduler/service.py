@@ -23,6 +23,7 @@ from scheduler import admin
 from scheduler.auth import Caller
 from scheduler.db import connection
 from scheduler.errors import (
+    IllegalTransition,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -347,16 +348,22 @@ class SchedulerService:
         """Attach pre-labels to the batch's task whose segment starts at first_frame.
 
         The document must cover exactly the task's frames: pre-labels cut with another segment
-        plan than the batch's would leave a task with labels for frames it does not show.
+        plan than the batch's would leave a task with labels for frames it does not show. A
+        task once leased keeps its pre-labels (IllegalTransition): its annotator worked from
+        them, and the lineage names their model.
         """
         async with self.pool.acquire() as conn, conn.transaction():
-            end = await conn.fetchval(q("task_end_frame"), sequence_id, first_frame, batch_id)
-            if end is None:
+            task = await conn.fetchrow(q("task_for_prelabels"), sequence_id, first_frame,
+                                       batch_id)
+            if task is None:
                 raise NotFound(f"no task of sequence {sequence_id} in batch {batch_id} starts at "
                                f"frame {first_frame}: ingest it into that batch (--scheduler)")
-            _require_task_frames(doc, sequence_id, first_frame, end)
-            task_id = await conn.fetchval(q("set_prelabels"), sequence_id, first_frame,
-                                          document_to_dict(doc), batch_id)
+            _require_task_frames(doc, sequence_id, first_frame, task["end_frame"])
+            task_id = task["task_id"]
+            if task["fencing_token"] or task["document_version"]:
+                raise IllegalTransition(f"task {task_id} has been leased already; its "
+                                        "pre-labels are kept (annotators work from them)")
+            await conn.fetchval(q("set_prelabels"), task_id, document_to_dict(doc))
             await conn.fetchval(q("record_compute"), f"prelabel:{task_id}:{doc.model_version}",
                                 batch_id, sequence_id, task_id, "prelabel", cpu_seconds,
                                 gpu_seconds, len(doc.frames), 0)

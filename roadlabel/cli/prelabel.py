@@ -132,7 +132,8 @@ def _print(outcomes: list[Any], as_json: bool) -> None:
         return
     for o in outcomes:
         if o.ok:
-            print(f"done   {o.sequence_id}: {o.segments} segments, {o.frames} frames, "
+            kept = f" ({o.kept} leased already kept theirs)" if o.kept else ""
+            print(f"done   {o.sequence_id}: {o.segments} segments{kept}, {o.frames} frames, "
                   f"model {o.model_version}")
         else:
             print(f"failed {o.sequence_id}: {o.reason}")

@@ -88,13 +88,14 @@ JOIN batches b ON b.batch_id = $1
 JOIN projects p ON p.project_id = b.project_id
 ON CONFLICT DO NOTHING;
 
--- name: task_end_frame
-SELECT end_frame FROM tasks WHERE sequence_id = $1 AND first_frame = $2 AND batch_id = $3
-LIMIT 1;
+-- name: task_for_prelabels
+-- Locked: a lease granted meanwhile (it bumps fencing_token) waits for this transaction.
+SELECT task_id, end_frame, fencing_token, document_version FROM tasks
+WHERE sequence_id = $1 AND first_frame = $2 AND batch_id = $3 AND kind <> 'gold'
+FOR UPDATE;
 
 -- name: set_prelabels
-UPDATE tasks SET prelabels = $3::jsonb, updated_at = now()
-WHERE batch_id = $4 AND sequence_id = $1 AND first_frame = $2
+UPDATE tasks SET prelabels = $2::jsonb, updated_at = now() WHERE task_id = $1
 RETURNING task_id;
 
 -- name: batch_project

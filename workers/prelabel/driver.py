@@ -32,8 +32,9 @@ class PrelabelSink(Protocol):
 
     async def register_prelabels(self, batch_id: str, sequence_id: str, first_frame: int,
                                  doc: LabelDocument, cpu_seconds: float,
-                                 gpu_seconds: float) -> None:
-        """Attach the document to the task; raise RegistrationRefused saying why it cannot."""
+                                 gpu_seconds: float) -> bool:
+        """Attach the document to the task (False: the task keeps the pre-labels it has, as
+        one already leased does); raise RegistrationRefused saying why it cannot."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class SequenceOutcome:
 
     sequence_id: str
     ok: bool = False
-    segments: int = 0
+    segments: int = 0  # tasks that got these pre-labels
+    kept: int = 0  # tasks that kept theirs (leased already)
     frames: int = 0
     model_version: str = ""
     reason: str = ""
@@ -134,8 +136,11 @@ async def _prelabel_one(manifest: SequenceManifest, run: PrelabelRun, store: Obj
     cpu, gpu = ((0.0, per_segment * run.gpu_share) if run.gpu_share > 0
                 else (per_segment, 0.0))
     for (first, _end), doc in zip(segments, docs, strict=True):
-        await sink.register_prelabels(run.batch_id, manifest.sequence_id, first, doc, cpu, gpu)
-        outcome.segments += 1
+        if await sink.register_prelabels(run.batch_id, manifest.sequence_id, first, doc, cpu,
+                                         gpu):
+            outcome.segments += 1
+        else:
+            outcome.kept += 1
         outcome.model_version = doc.model_version
     outcome.frames = len(manifest.frames)
 

@@ -114,6 +114,15 @@ def test_prelabel_attaches_tracked_labels_to_every_task_and_reports_failures(
                 "SELECT jsonb_array_length(prelabels->'frames') FROM tasks WHERE task_id = $1",
                 leased.task.task_id)
             assert kept == 20
+
+            # run again: the leased task keeps what its annotator works from, the other is new
+            before = await env.replica.pool.fetchval(
+                "SELECT prelabels::text FROM tasks WHERE task_id = $1", leased.task.task_id)
+            assert await asyncio.to_thread(main, ["prelabel", seq, *cli]) == 0
+            assert capsys.readouterr().out.startswith(
+                f"done   {seq}: 1 segments (1 leased already kept theirs), 30 frames, model ")
+            assert before == await env.replica.pool.fetchval(
+                "SELECT prelabels::text FROM tasks WHERE task_id = $1", leased.task.task_id)
             return seq
 
     seq = run(scenario())

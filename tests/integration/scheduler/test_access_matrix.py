@@ -367,9 +367,11 @@ def _register_sequence(w: World, caller: str | None, project: str) -> Any:
                                      metadata=w.md(caller), timeout=5)
 
 
-def _register_prelabels(w: World, caller: str | None, project: str) -> Any:
-    seq = f"seq-{project}"
-    return w.stubs.ingest.RegisterPrelabels(ingest_pb2.RegisterPrelabelsRequest(
+async def _register_prelabels(w: World, caller: str | None, project: str) -> Any:
+    # a fresh task: one that other cases leased keeps its pre-labels (FAILED_PRECONDITION)
+    seq = f"seq-{next(_ids)}"
+    await _register(w, "ops-1" if project == "p1" else "ops-other", BATCH[project], seq)
+    return await w.stubs.ingest.RegisterPrelabels(ingest_pb2.RegisterPrelabelsRequest(
         batch_id=BATCH[project], sequence_id=seq, first_frame=0,
         prelabels=car_document(seq, 0, 5)), metadata=w.md(caller), timeout=5)
 
