@@ -12,8 +12,6 @@ from typing import Any
 from roadlabel.cli import _runtime
 from roadlabel.errors import ConfigError
 
-DEFAULT_PROVIDERS = "CUDAExecutionProvider,CPUExecutionProvider"
-
 
 def register(subparsers: Any) -> None:
     """Add the `prelabel` subcommand."""
@@ -29,8 +27,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", type=Path,
                    help="ONNX model meeting workers/prelabel/CONTRACT.md (default: the baseline)")
     p.add_argument("--sha256", help="the digest --model must have (required with --model)")
-    p.add_argument("--providers", default=DEFAULT_PROVIDERS,
-                   help="ONNX Runtime execution providers in order (missing ones are skipped)")
+    p.add_argument("--providers",
+                   help="ONNX Runtime execution providers in order, comma-separated (missing "
+                        "ones are skipped; default: CUDAExecutionProvider,CPUExecutionProvider)")
     p.add_argument("--actors", type=int, default=1, help="actors, one model session each")
     p.add_argument("--gpus-per-actor", type=float, default=0.0,
                    help="GPUs each actor asks Ray for (0: CPU actors)")
@@ -100,8 +99,9 @@ def _model_config(args: argparse.Namespace) -> Any:
     from workers.prelabel import ModelConfig, baseline_config
 
     _check(args)
-    providers = tuple(p.strip() for p in args.providers.split(",") if p.strip())
-    options = {"providers": providers, "batch_size": args.batch_size}
+    options: dict[str, Any] = {"batch_size": args.batch_size}
+    if args.providers:
+        options["providers"] = tuple(p.strip() for p in args.providers.split(",") if p.strip())
     if args.model is None:
         return baseline_config(**options)
     # absolute: the actors open the file on their own nodes, in their own working directories

@@ -41,6 +41,7 @@ from workers.ingest.storage import (
     travels,
 )
 from workers.ingest.tasks import Failure, Outcome, Probed, SpanDone, SpanJob, probe_source, run_span
+from workers.ray_errors import ray_reason
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class _Batch:
         try:
             outcome: Outcome[Any] = ray.get(ref)
         except ray.exceptions.RayError as exc:
-            self._fail(v, Failure("WorkerFailed", f"{what} of {v.uri}: {_ray_reason(exc)}",
+            self._fail(v, Failure("WorkerFailed", f"{what} of {v.uri}: {ray_reason(exc)}",
                                   "re-run the same command to resume"))
             return
         if outcome.failure is not None:
@@ -379,9 +380,3 @@ def _digest(options_digest: str) -> str:
 
 def _rebatched(m: SequenceManifest, batch: str, uri: str) -> SequenceManifest:
     return replace(m, batch=batch, source_uri=uri)
-
-
-def _ray_reason(exc: BaseException) -> str:
-    cause = getattr(exc, "cause", None)
-    text = str(cause if cause is not None else exc).strip().splitlines()
-    return text[-1] if text else type(exc).__name__

@@ -35,6 +35,7 @@ INPUTS = ("image", "intrinsics")
 OUTPUTS = ("heatmap", "box_reg", "lane_exist", "lane_type", "lane_color", "lane_u", "lane_vis")
 BOX_REG_CHANNELS = 8
 DEFAULT_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
+GPU_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider")  # run on a GPU
 BASELINE_PATH = Path(__file__).parent / "models" / "baseline.onnx"
 
 

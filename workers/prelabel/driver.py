@@ -3,7 +3,8 @@
 The driver reads each sequence's manifest from the object store, cuts it into the segments the
 batch was ingested with (the same plan as ingest), runs them through the actor pool and
 registers each segment's document with the task that starts at its first frame. Registering is
-idempotent (a task's pre-labels are replaced), so a failed or interrupted run is repeated as is.
+idempotent (a task never leased gets the new pre-labels, a leased one keeps its own), so a
+failed or interrupted run is repeated as is.
 One sequence failing never stops the others; its reason is reported.
 """
 
@@ -22,8 +23,10 @@ from roadlabel.manifest import SequenceManifest
 from roadlabel.objectstore import ObjectStore
 from roadlabel.registrar import RegistrationRefused
 from roadlabel.segments import plan_segments
+from workers.prelabel.contract import GPU_PROVIDERS
 from workers.prelabel.pool import PrelabelPool
 from workers.prelabel.stage import prelabel_manifest
+from workers.ray_errors import ray_reason
 from workers.tracking import TrackerConfig
 
 
@@ -50,9 +53,6 @@ class PrelabelRun:
     gpu_share: float = 0.0
 
 
-GPU_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider")
-
-
 async def start_actors(pool: PrelabelPool, timeout_s: float) -> list[dict[str, Any]]:
     """Wait until every actor holds its model session; one line when they cannot.
 
@@ -67,7 +67,7 @@ async def start_actors(pool: PrelabelPool, timeout_s: float) -> list[dict[str, A
             "check --actors and --gpus-per-actor against the cluster's free CPUs and GPUs, or "
             "raise --start-timeout while GPU nodes scale up") from None
     except RayError as exc:
-        raise UserError(f"a pre-label actor could not start ({_ray_reason(exc)})",
+        raise UserError(f"a pre-label actor could not start ({ray_reason(exc)[:300]})",
                         "check that --model exists at that path on every Ray node") from None
 
 
@@ -130,7 +130,7 @@ async def _prelabel_one(manifest: SequenceManifest, run: PrelabelRun, store: Obj
         raise _Refused(f"frames of sequence {manifest.sequence_id} are missing from the store "
                        f"({exc}): ingest its video again") from None
     except RayError as exc:
-        raise _Refused(f"pre-labelling on Ray failed ({_ray_reason(exc)}): run the same "
+        raise _Refused(f"pre-labelling on Ray failed ({ray_reason(exc)[:300]}): run the same "
                        "command again") from None
     per_segment = seconds / len(docs)
     cpu, gpu = ((0.0, per_segment * run.gpu_share) if run.gpu_share > 0
@@ -143,9 +143,3 @@ async def _prelabel_one(manifest: SequenceManifest, run: PrelabelRun, store: Obj
             outcome.kept += 1
         outcome.model_version = doc.model_version
     outcome.frames = len(manifest.frames)
-
-
-def _ray_reason(exc: BaseException) -> str:
-    cause = getattr(exc, "cause", None)
-    text = str(cause if cause is not None else exc).strip().splitlines()
-    return text[-1][:300] if text else type(exc).__name__

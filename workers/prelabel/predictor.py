@@ -17,7 +17,14 @@ import numpy as np
 from roadlabel.errors import ConfigError
 from roadlabel.labels import Calibration, FrameLabels
 from workers.prelabel.camera import scale_calibration
-from workers.prelabel.contract import OUTPUTS, ModelConfig, ModelSpec, load_model, spec_from_session
+from workers.prelabel.contract import (
+    GPU_PROVIDERS,
+    OUTPUTS,
+    ModelConfig,
+    ModelSpec,
+    load_model,
+    spec_from_session,
+)
 from workers.prelabel.decode import decode_boxes, decode_lanes, intrinsics_vector
 from workers.prelabel.preprocess import decode_jpeg, to_input
 
@@ -49,7 +56,7 @@ class Predictor:
         self.session = _session(ort, data, opts, cfg)
         self.spec: ModelSpec = spec_from_session(self.session, cfg.sha256)
         self.providers: list[str] = list(self.session.get_providers())
-        on_gpu = self.providers[0] in ("CUDAExecutionProvider", "TensorrtExecutionProvider")
+        on_gpu = self.providers[0] in GPU_PROVIDERS
         bind = on_gpu if cfg.io_binding is None else cfg.io_binding
         self._device: str | None = ("cuda" if on_gpu else "cpu") if bind else None
 
