@@ -3,20 +3,23 @@
 Accepted documents are stitched per sequence into sequence-wide track ids through the
 overlap frames, then committed with the lineage the nightly gates and training teams read:
 model, ontology, guideline and QA-profile versions, pseudonymous annotator ids, task ids,
-review pass rate, inter-annotator agreement and cost per frame.
+review pass rate, inter-annotator agreement (and on how many doubly-annotated tasks) and cost
+per frame.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
 
+from roadlabel.errors import UserError
 from roadlabel.labels import LabelDocument
 from roadlabel.labels_json import document_from_dict
 from roadlabel.manifest import SequenceManifest
@@ -64,6 +67,7 @@ async def gather(pool: asyncpg.Pool, batch_id: str, qa_profile_version: str) -> 
         "tasks_accepted": int(totals["accepted"]),
         "qa_pass_rate": int(verdicts["approved"]) / reviewed if reviewed else 1.0,
         "agreement": agreement(doubles),
+        "double_annotated_tasks": len(_doubly_annotated(doubles)),
         "cost_per_frame": cost / frames if frames else 0.0,
     }
     return BatchExport(documents, lineage, sorted({r["sequence_id"] for r in rows}))
@@ -109,12 +113,16 @@ def agreement(doubles: list[dict[str, Any]]) -> float | None:
     """Mean box agreement over doubly-annotated tasks (None when there were none)."""
     from qa.agreement import document_agreement
 
-    scores = []
-    for _task, group in itertools.groupby(doubles, key=lambda r: r["task_id"]):
-        docs = [document_from_dict(r["document"]) for r in group]
-        if len(docs) >= 2:
-            scores.append(document_agreement(docs[0], docs[1]).box_agreement)
+    scores = [document_agreement(docs[0], docs[1]).box_agreement
+              for docs in _doubly_annotated(doubles)]
     return sum(scores) / len(scores) if scores else None
+
+
+def _doubly_annotated(doubles: list[dict[str, Any]]) -> list[list[LabelDocument]]:
+    """The annotations of each task annotated at least twice, in submission order."""
+    groups = ([document_from_dict(r["document"]) for r in group]
+              for _task, group in itertools.groupby(doubles, key=lambda r: r["task_id"]))
+    return [docs for docs in groups if len(docs) >= 2]
 
 
 def publish(vs: Any, batch_id: str, export: BatchExport, read_manifest: ManifestReader) -> list[str]:
@@ -125,3 +133,72 @@ def publish(vs: Any, batch_id: str, export: BatchExport, read_manifest: Manifest
     lineage = {k: v for k, v in export.lineage.items() if v is not None}
     ids: list[str] = publish_batch(vs, batch_id, export.documents, manifests, lineage)
     return ids
+
+
+@dataclass
+class PublishOutcome:
+    """What publishing one batch did."""
+
+    batch_id: str
+    tasks_accepted: int = 0
+    tasks_total: int = 0
+    commits: list[str] = field(default_factory=list)
+    up_to_date: bool = False  # the branch head already records this state: nothing read
+    error: str = ""
+
+
+async def complete_batches(pool: asyncpg.Pool) -> list[str]:
+    """Batches whose every task (gold aside) is accepted."""
+    async with connection(pool) as conn:
+        return [r["batch_id"] for r in await conn.fetch(q("publish_complete_batches"))]
+
+
+async def publish_batches(pool: asyncpg.Pool, vs: Any, batch_ids: list[str],
+                          read_manifest: ManifestReader, qa_profile_version: str
+                          ) -> list[PublishOutcome]:
+    """Publish each batch's accepted labels to its branch; one batch failing stops no other.
+
+    A batch whose branch head already records its current counts (acceptance is final, so
+    nothing can have changed) is reported up to date without reading its labels.
+    """
+    outcomes = []
+    for batch_id in batch_ids:
+        outcome = PublishOutcome(batch_id)
+        try:
+            await _publish_one(pool, vs, outcome, read_manifest, qa_profile_version)
+        except UserError as exc:
+            outcome.error = exc.line().removeprefix("error: ")
+        outcomes.append(outcome)
+    return outcomes
+
+
+async def _publish_one(pool: asyncpg.Pool, vs: Any, outcome: PublishOutcome,
+                       read_manifest: ManifestReader, qa_profile_version: str) -> None:
+    async with connection(pool) as conn:
+        totals = await conn.fetchrow(q("publish_task_totals"), outcome.batch_id)
+    outcome.tasks_total, outcome.tasks_accepted = int(totals["total"]), int(totals["accepted"])
+    if outcome.tasks_total == 0:
+        outcome.error = "no such batch, or it has no tasks; check the id with roadlabel status"
+        return
+    if outcome.tasks_accepted == 0:
+        return  # nothing to publish yet
+    if await asyncio.to_thread(_head_records, vs, outcome):
+        outcome.up_to_date = True
+        return
+    export = await gather(pool, outcome.batch_id, qa_profile_version)
+    outcome.commits = await asyncio.to_thread(publish, vs, outcome.batch_id, export,
+                                              read_manifest)
+
+
+def _head_records(vs: Any, outcome: PublishOutcome) -> bool:
+    """Whether the batch branch's head is a complete publish of these counts."""
+    from roadlabel.versioning import batch_branch
+    from roadlabel.versioning.gates import publish_incomplete
+
+    branch = batch_branch(outcome.batch_id)
+    if not vs.branch_exists(branch):
+        return False
+    meta = vs.get_commit(branch).metadata
+    counts_match = (meta.get("tasks_total") == str(outcome.tasks_total)
+                    and meta.get("tasks_accepted") == str(outcome.tasks_accepted))
+    return counts_match and not publish_incomplete(meta)

@@ -26,6 +26,7 @@ COMMANDS = (
     "batch",
     "users",
     "gold",
+    "publish",
     "merge_nightly",
     "status",
     "report",

@@ -16,6 +16,7 @@ from roadlabel.versioning.base import (
     DirtyBranch,
     InvalidName,
     MergeConflict,
+    MergeRefused,
     MergeResult,
     NothingToCommit,
     PathNotFound,
@@ -46,7 +47,7 @@ def open_versioning(settings: Settings) -> VersioningStore:
 
 __all__ = [
     "AlreadyExists", "BranchNotFound", "CommitInfo", "DiffEntry", "DirtyBranch", "GitVersioning",
-    "InvalidName", "MergeConflict", "MergeResult", "NothingToCommit", "PathNotFound",
+    "InvalidName", "MergeConflict", "MergeRefused", "MergeResult", "NothingToCommit", "PathNotFound",
     "RefNotFound", "RepositoryNotFound", "TransientError", "VersioningError", "VersioningStore",
     "batch_branch", "open_versioning", "publish_batch", "publish_objects",
 ]

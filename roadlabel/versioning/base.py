@@ -137,6 +137,15 @@ class MergeConflict(VersioningError):
         self.source, self.destination, self.paths = source, destination, tuple(paths)
 
 
+class MergeRefused(VersioningError):
+    """The server refused a merge for a reason of its own (a lakeFS pre-merge hook: 412)."""
+
+    def __init__(self, source: str, destination: str, reason: str) -> None:
+        super().__init__(f"merge of {source} into {destination} refused: {reason}",
+                         "see the pre-merge hook's answer; fix the batch and publish it again")
+        self.reason = reason
+
+
 class TransientError(VersioningError, ServiceUnavailable):
     """The backend is busy or the connection broke (429, 503, reset): retrying may succeed.
 
@@ -193,6 +202,9 @@ class VersioningStore(Protocol):
     def commit(self, branch: str, message: str, metadata: Mapping[str, str],
                allow_empty: bool = False) -> CommitInfo:
         """Commit what is staged on ``branch`` (NothingToCommit unless allow_empty)."""
+
+    def discard_uncommitted(self, branch: str) -> list[str]:
+        """Drop what is staged on ``branch``; return the paths that were staged."""
 
     def get_commit(self, ref: str) -> CommitInfo:
         """The commit a ref points at."""

@@ -1,9 +1,13 @@
 """QA gates a batch must pass before it merges into ``main``, and a lakeFS pre-merge hook.
 
 The gates read the lineage metadata of the batch branch's head commit (written by
-``publish_batch``): ``tasks_total`` / ``tasks_accepted`` (all tasks accepted),
-``qa_pass_rate`` and ``agreement`` (each at least its configured threshold). A missing or
-malformed figure fails the gate: a batch is never merged on figures it did not record.
+``publish_batch``): the head is the last chunk of its publish (``roadlabel.chunk`` = ``i/n``
+with ``i = n-1``; a publish cut short leaves an earlier chunk at the head), ``tasks_total`` /
+``tasks_accepted`` (all tasks accepted), ``qa_pass_rate`` and ``agreement`` (each at least its
+configured threshold). A missing or malformed figure fails the gate: a batch is never merged
+on figures it did not record. Agreement is measured on doubly-annotated tasks only; a batch
+that recorded ``double_annotated_tasks = 0`` (the project annotates nothing twice) passes the
+agreement gate unless ``require_agreement`` is set.
 
 lakeFS pre-merge hook: configure an action on ``pre-merge`` of ``main`` whose webhook points at
 a small HTTP endpoint that calls ``pre_merge_hook(event, store, gates)`` and answers with the
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roadlabel.versioning.base import VersioningError, VersioningStore
+from roadlabel.versioning.publish import CHUNK_KEY
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,12 @@ class Gates:
     min_qa_pass_rate: float = 0.95
     min_agreement: float = 0.80
     require_all_accepted: bool = True
+    require_agreement: bool = False
 
 
 def gate_failures(metadata: Mapping[str, str], gates: Gates) -> list[str]:
     """Why a batch with this head metadata may not merge (empty list: it may)."""
-    failures: list[str] = []
+    failures = publish_incomplete(metadata)
     if gates.require_all_accepted:
         total, accepted = _number(metadata, "tasks_total"), _number(metadata, "tasks_accepted")
         if total is None or accepted is None:
@@ -53,11 +59,31 @@ def gate_failures(metadata: Mapping[str, str], gates: Gates) -> list[str]:
     for key, floor in (("qa_pass_rate", gates.min_qa_pass_rate),
                        ("agreement", gates.min_agreement)):
         value = _number(metadata, key)
+        if value is None and key == "agreement" and not _agreement_required(metadata, gates):
+            continue
         if value is None:
             failures.append(f"{key} not recorded")
         elif value < floor:
             failures.append(f"{key} {value:g} < {floor:g}")
     return failures
+
+
+def publish_incomplete(metadata: Mapping[str, str]) -> list[str]:
+    """Why a branch head is not a whole publish (not the last chunk: cut short); [] if it is."""
+    parts = metadata.get(CHUNK_KEY, "").rsplit(":", 2)
+    index, _, count = parts[1].partition("/") if len(parts) == 3 else ("", "", "")
+    if not (index.isdigit() and count.isdigit()):
+        return [f"{CHUNK_KEY} not recorded: not published by roadlabel publish"]
+    if int(index) != int(count) - 1:
+        return [f"publish incomplete: the head is chunk {int(index) + 1} of {count}; "
+                "run roadlabel publish for this batch again"]
+    return []
+
+
+def _agreement_required(metadata: Mapping[str, str], gates: Gates) -> bool:
+    """Unmeasured agreement blocks unless the batch recorded that nothing was annotated twice."""
+    return gates.require_agreement or (gates.min_agreement > 0 and (
+        _number(metadata, "double_annotated_tasks") != 0))
 
 
 def pre_merge_hook(event: Mapping[str, Any], store: VersioningStore,

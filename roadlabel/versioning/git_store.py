@@ -142,6 +142,14 @@ class GitVersioning:
             staging.unlink(missing_ok=True)
         return self.get_commit(commit)
 
+    def discard_uncommitted(self, branch: str) -> list[str]:
+        """Drop what is staged on ``branch``; return the paths that were staged."""
+        with self._lock:
+            staging = self._staging_file(branch)
+            lines = staging.read_text(encoding="utf-8").splitlines() if staging.exists() else []
+            staging.unlink(missing_ok=True)
+        return sorted({line.split("\t", 1)[1] for line in lines if "\t" in line})
+
     def get_commit(self, ref: str) -> CommitInfo:
         """The commit a ref points at."""
         return self.log(self.resolve(ref), limit=1)[0]

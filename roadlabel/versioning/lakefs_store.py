@@ -28,6 +28,7 @@ from lakefs_sdk.models.branch_creation import BranchCreation
 from lakefs_sdk.models.commit_creation import CommitCreation
 from lakefs_sdk.models.merge import Merge
 from lakefs_sdk.models.repository_creation import RepositoryCreation
+from lakefs_sdk.models.reset_creation import ResetCreation
 from lakefs_sdk.models.tag_creation import TagCreation
 
 from roadlabel.versioning.base import (
@@ -39,6 +40,7 @@ from roadlabel.versioning.base import (
     DirtyBranch,
     InvalidName,
     MergeConflict,
+    MergeRefused,
     MergeResult,
     MergeStrategy,
     NothingToCommit,
@@ -171,6 +173,17 @@ class LakeFSVersioning:
             return _commit_info(self._client.commits_api.commit(self.repository, branch,
                                                                 creation))
 
+    def discard_uncommitted(self, branch: str) -> list[str]:
+        """Drop what is staged on ``branch`` (resetBranch); return the paths that were staged."""
+        staged = self._pages("diff branch", lambda after: self._client.branches_api.diff_branch(
+            self.repository, branch, after=after, amount=_PAGE),
+            missing=lambda: BranchNotFound(branch))
+        if staged:
+            with self._api("reset branch", missing=lambda: BranchNotFound(branch)):
+                self._client.branches_api.reset_branch(
+                    self.repository, branch, ResetCreation.from_dict({"type": "reset"}))
+        return sorted(str(d.path) for d in staged)
+
     def get_commit(self, ref: str) -> CommitInfo:
         """The commit a ref points at."""
         log = self.log(ref, limit=1)
@@ -207,13 +220,16 @@ class LakeFSVersioning:
         found = self._find_merge_base(source_ref, dest_branch)
         if found.base_commit_id == found.source_commit_id:
             return MergeResult(str(found.destination_commit_id), merged=False)
+        # allow_empty: a batch whose objects main already holds (published twice, merged
+        # once) would otherwise fail with "no changes" instead of merging as a no-op.
         request = Merge.from_dict({"message": message, "metadata": dict(metadata),
-                                   "strategy": strategy})
+                                   "strategy": strategy, "allow_empty": True})
         try:
             with self._api("merge", missing=lambda: BranchNotFound(dest_branch),
                            conflict=lambda: MergeConflict(source_ref, dest_branch, []),
                            bad_request=lambda text: DirtyBranch(dest_branch)
-                           if "uncommitted" in text else None):
+                           if "uncommitted" in text else None,
+                           refused=lambda text: MergeRefused(source_ref, dest_branch, text)):
                 result = self._client.refs_api.merge_into_branch(
                     self.repository, source_ref, dest_branch, merge=request)
         except MergeConflict:
@@ -298,16 +314,17 @@ class LakeFSVersioning:
     def _api(self, operation: str, *, missing: Callable[[], VersioningError] | None = None,
              conflict: Callable[[], VersioningError] | None = None,
              bad_request: Callable[[str], VersioningError | None] | None = None,
+             refused: Callable[[str], VersioningError] | None = None,
              ) -> Iterator[None]:
-        """Translate lakefs-sdk and urllib3 failures into domain errors."""
+        """Translate lakefs-sdk and urllib3 failures into domain errors (``refused``: 412,
+        a precondition such as a pre-merge hook failed)."""
+        handlers = (missing, conflict, bad_request, refused)
         try:
             yield
         except ApiException as exc:
-            raise self._translate(operation, exc.status or 0, _message(exc), missing, conflict,
-                                  bad_request) from None
+            raise self._translate(operation, exc.status or 0, _message(exc), *handlers) from None
         except _HttpStatus as exc:
-            raise self._translate(operation, exc.status, exc.text, missing, conflict,
-                                  bad_request) from None
+            raise self._translate(operation, exc.status, exc.text, *handlers) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise TransientError(operation, f"{type(exc).__name__}: {exc}") from exc
 
@@ -315,9 +332,12 @@ class LakeFSVersioning:
                    missing: Callable[[], VersioningError] | None,
                    conflict: Callable[[], VersioningError] | None,
                    bad_request: Callable[[str], VersioningError | None] | None,
+                   refused: Callable[[str], VersioningError] | None,
                    ) -> VersioningError:
         if status in _TRANSIENT:
             return TransientError(operation, f"HTTP {status} {text}")
+        if status == 412 and refused is not None:
+            return refused(text)
         if status == 404:
             if "repository" in text.lower() or missing is None:
                 return RepositoryNotFound(self.repository)

@@ -1,12 +1,17 @@
 """The nightly job: merge every QA-passing batch into ``main`` and cut a dated snapshot.
 
-For each ``batch-*`` branch: skip it when already contained in ``main``; check the gates on
-its head commit's metadata (``gates.gate_failures``); merge it (a conflict is reported with
-its paths, ``main`` is left as it was, other batches still merge). Then the dataset card
-(``cards/``), split lists (``splits/``) and, if asked, exports (``exports/<format>/``) are
-recomputed from ``main`` and committed (only what changed), and
-``main`` is tagged ``snapshot-YYYY-MM-DD``. Every step is a no-op when already done, so a
-second run on the same day changes nothing.
+First, anything left staged on ``main`` by an interrupted run is discarded (``main`` is only
+written here, and a staged ``main`` refuses every merge). For each ``batch-*`` branch: skip it
+when already contained in ``main``; check the gates on its head commit's metadata
+(``gates.gate_failures``); merge it (a conflict is reported with its paths, a merge refused by
+a lakeFS pre-merge hook with the hook's answer; ``main`` is left as it was and other batches
+still merge). Then the dataset card (``cards/``), split lists (``splits/``) and exports
+(``exports/<format>/``: the formats asked for, else those already there, so none goes stale)
+are recomputed from ``main`` and committed (only what changed), and ``main`` is tagged
+``snapshot-YYYY-MM-DD``. Every step is a no-op when already done and is retried on transient
+errors. One snapshot per day: once the day's tag exists, a later run that day merges nothing
+(batches that pass then are listed as deferred and merge into the next day's snapshot), so a
+tag always holds exactly what its merge commits say.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from roadlabel.errors import ConfigError
@@ -22,7 +28,9 @@ from roadlabel.labels import LabelDocument
 from roadlabel.manifest import SequenceManifest
 from roadlabel.versioning.base import (
     DEFAULT_BRANCH,
+    AlreadyExists,
     MergeConflict,
+    MergeRefused,
     NothingToCommit,
     RefNotFound,
     VersioningStore,
@@ -42,6 +50,7 @@ from roadlabel.versioning.layout import (
     split_path,
 )
 from roadlabel.versioning.publish import BATCH_KEY, BRANCH_PREFIX, CHUNK_KEY, OBJECTS_KEY
+from roadlabel.versioning.retry import RetryPolicy, with_retries
 from roadlabel.versioning.splits import SplitRatios, assign
 
 SNAPSHOT_KEY = "roadlabel.snapshot"
@@ -57,6 +66,8 @@ class NightlyReport:
     already_merged: list[str] = field(default_factory=list)
     rejected: dict[str, list[str]] = field(default_factory=dict)
     conflicts: dict[str, list[str]] = field(default_factory=dict)
+    deferred: list[str] = field(default_factory=list)  # passing, but the day's tag exists
+    discarded: list[str] = field(default_factory=list)  # staged on main by an interrupted run
     exports_skipped: list[str] = field(default_factory=list)  # sequences without manifest
     card_commit: str | None = None
     snapshot_commit: str | None = None
@@ -73,29 +84,52 @@ def snapshot_name(day: date) -> str:
 
 
 def run_nightly(vs: VersioningStore, day: date, gates: Gates | None = None,
-                ratios: SplitRatios | None = None, exports: Sequence[str] = ()) -> NightlyReport:
+                ratios: SplitRatios | None = None, exports: Sequence[str] = (),
+                retry: RetryPolicy | None = None) -> NightlyReport:
     """Merge passing batches, write card, splits and exports, tag the snapshot.
 
     ``exports`` names formats of ``roadlabel.exports.FORMATS`` to write under ``exports/``
-    (calibrations come from ``manifests/``; sequences without one are listed as skipped).
+    (calibrations come from ``manifests/``; sequences without one are listed as skipped);
+    without it the formats already under ``exports/`` are rewritten.
     """
     report = NightlyReport(snapshot_name(day))
-    vs.ensure_repository()
-    for branch in vs.list_branches(BRANCH_PREFIX):
-        _merge_batch(vs, branch, gates or Gates(), report)
-    report.card_commit = _write_snapshot_files(vs, report, ratios or SplitRatios(), exports)
-    _tag_snapshot(vs, report)
+    policy = retry or RetryPolicy()
+    with_retries(vs.ensure_repository, policy)
+    report.discarded = with_retries(lambda: vs.discard_uncommitted(DEFAULT_BRANCH), policy)
+    cut = with_retries(lambda: _existing_tag(vs, report.snapshot), policy)
+    for branch in with_retries(lambda: vs.list_branches(BRANCH_PREFIX), policy):
+        with_retries(partial(_merge_batch, vs, branch, gates or Gates(), report, cut is None),
+                     policy)
+    if cut is not None:
+        report.snapshot_commit = cut
+        return report
+    report.card_commit = with_retries(
+        lambda: _write_snapshot_files(vs, report, ratios or SplitRatios(), exports), policy)
+    with_retries(lambda: _tag_snapshot(vs, report), policy)
     return report
 
 
-def _merge_batch(vs: VersioningStore, branch: str, gates: Gates, report: NightlyReport) -> None:
+def _existing_tag(vs: VersioningStore, name: str) -> str | None:
+    try:
+        return vs.resolve(name)
+    except RefNotFound:
+        return None
+
+
+def _merge_batch(vs: VersioningStore, branch: str, gates: Gates, report: NightlyReport,
+                 may_merge: bool) -> None:
+    """Merge one batch branch if it passes; idempotent, so a retry after a lost answer is safe."""
     head = vs.get_commit(branch)
     if vs.merge_base(branch, DEFAULT_BRANCH) == head.id:
-        report.already_merged.append(branch)
+        if branch not in report.already_merged and branch not in report.merged:
+            report.already_merged.append(branch)
         return
     failures = gate_failures(head.metadata, gates)
     if failures:
         report.rejected[branch] = failures
+        return
+    if not may_merge:
+        report.deferred.append(branch)
         return
     batch_id = head.metadata.get(BATCH_KEY, branch[len(BRANCH_PREFIX):])
     lineage = {k: v for k, v in head.metadata.items() if k not in (CHUNK_KEY, OBJECTS_KEY)}
@@ -107,12 +141,17 @@ def _merge_batch(vs: VersioningStore, branch: str, gates: Gates, report: Nightly
     except MergeConflict as exc:
         report.conflicts[branch] = list(exc.paths)
         return
+    except MergeRefused as exc:
+        report.rejected[branch] = [exc.reason]
+        return
     report.merged[branch] = result.commit_id
 
 
 def _write_snapshot_files(vs: VersioningStore, report: NightlyReport, ratios: SplitRatios,
                           exports: Sequence[str]) -> str | None:
     """Commit card, splits (and exports) computed from main; None when already up to date."""
+    vs.discard_uncommitted(DEFAULT_BRANCH)  # a retry after a failed upload starts clean
+    exports = list(exports) or _present_formats(vs)
     paths = vs.list_objects(DEFAULT_BRANCH, ANNOTATIONS)
     docs = [document_from_bytes(b) for b in vs.read_objects(DEFAULT_BRANCH, paths).values()]
     splits = assign((d.sequence_id for d in docs), ratios)
@@ -137,6 +176,12 @@ def _write_snapshot_files(vs: VersioningStore, report: NightlyReport, ratios: Sp
     except NothingToCommit:
         return None
     return commit.id
+
+
+def _present_formats(vs: VersioningStore) -> list[str]:
+    """Formats already exported on main (folders under exports/)."""
+    found = {p[len(EXPORTS):].split("/", 1)[0] for p in vs.list_objects(DEFAULT_BRANCH, EXPORTS)}
+    return sorted(f for f in found if f in FORMATS)
 
 
 def _exports(vs: VersioningStore, docs: list[LabelDocument], formats: Sequence[str],
@@ -165,9 +210,7 @@ def _merged_batches(vs: VersioningStore) -> dict[str, dict[str, str]]:
 
 def _tag_snapshot(vs: VersioningStore, report: NightlyReport) -> None:
     try:
+        report.snapshot_commit = vs.tag(report.snapshot, DEFAULT_BRANCH)
+        report.tag_created = True
+    except AlreadyExists:  # a retried tag whose first answer was lost
         report.snapshot_commit = vs.resolve(report.snapshot)
-        return  # one snapshot per day: a later run that day does not move it
-    except RefNotFound:
-        pass
-    report.snapshot_commit = vs.tag(report.snapshot, DEFAULT_BRANCH)
-    report.tag_created = True

@@ -14,7 +14,9 @@ Lineage goes into the metadata of every commit (lakeFS metadata is string -> str
 values are JSON-encoded). The documented keys, read back by the nightly gates and the card:
 ``model_version``, ``ontology_version``, ``guideline_version``, ``qa_profile_version``,
 ``annotator_ids`` (pseudonymous), ``task_ids``, ``tasks_total``, ``tasks_accepted``,
-``qa_pass_rate``, ``agreement``, ``cost_per_frame``. Other keys are kept as given.
+``qa_pass_rate``, ``agreement``, ``double_annotated_tasks``, ``cost_per_frame``. Other keys are
+kept as given. The chunk key hashes the lineage too: re-publishing the same objects with other
+figures (a corrected pass rate) commits again, so the head always carries the latest lineage.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ MAX_OBJECTS_PER_COMMIT = 10_000
 LINEAGE_KEYS = (
     "model_version", "ontology_version", "guideline_version", "qa_profile_version",
     "annotator_ids", "task_ids", "tasks_total", "tasks_accepted", "qa_pass_rate", "agreement",
-    "cost_per_frame",
+    "double_annotated_tasks", "cost_per_frame",
 )
 BRANCH_PREFIX = "batch-"
 
@@ -85,7 +87,7 @@ def publish_objects(vs: VersioningStore, batch_id: str, objects: Mapping[str, by
     base = lineage_metadata(lineage)
     ids: list[str] = []
     for index, chunk in enumerate(chunks):
-        key = chunk_key(batch_id, index, len(chunks), chunk)
+        key = chunk_key(batch_id, index, len(chunks), chunk, base)
         if key in done:
             ids.append(done[key])
             continue
@@ -95,9 +97,11 @@ def publish_objects(vs: VersioningStore, batch_id: str, objects: Mapping[str, by
     return ids
 
 
-def chunk_key(batch_id: str, index: int, count: int, chunk: Mapping[str, bytes]) -> str:
-    """Identity of one chunk: batch, position and a hash of every path and content."""
-    h = hashlib.sha256()
+def chunk_key(batch_id: str, index: int, count: int, chunk: Mapping[str, bytes],
+              lineage: Mapping[str, str]) -> str:
+    """Identity of one chunk: batch, position and a hash of every path and content, and of
+    the lineage it is committed with."""
+    h = hashlib.sha256(json.dumps(dict(lineage), sort_keys=True).encode())
     for path in sorted(chunk):
         h.update(path.encode() + b"\0" + hashlib.sha256(chunk[path]).digest())
     return f"{batch_id}:{index}/{count}:{h.hexdigest()[:32]}"

@@ -26,3 +26,9 @@ ORDER BY s.task_id, s.created_at;
 
 -- name: publish_cost
 SELECT COALESCE(sum(cost), 0) AS cost FROM cost_ledger WHERE batch_id = $1;
+
+-- name: publish_complete_batches
+-- Batches whose every task (gold aside) is accepted: what `roadlabel publish --complete` takes.
+SELECT t.batch_id FROM tasks t WHERE t.kind <> 'gold'
+GROUP BY t.batch_id HAVING bool_and(t.stage = 'accepted')
+ORDER BY t.batch_id;

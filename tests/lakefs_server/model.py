@@ -96,6 +96,7 @@ class LakeFSModel:
 
     def __init__(self) -> None:
         self.repos: dict[str, Repo] = {}
+        self.pre_merge_refusals: dict[str, str] = {}  # source ref -> why a hook blocks it
         self.lock = threading.RLock()
         self._counter = itertools.count()
 
@@ -220,9 +221,15 @@ class LakeFSModel:
         base = self.merge_base(repo, left, right) if three_dot else self.resolve(repo, left)
         return _diff(base.tree, self.resolve(repo, right).tree)
 
+    def reset(self, repo: Repo, branch: str) -> None:
+        """Drop a branch's staging area (resetBranch, type reset)."""
+        self.branch(repo, branch).staging = {}
+
     def merge(self, repo: Repo, source: str, dest: str, message: str,
-              metadata: dict[str, str], strategy: str | None) -> Commit:
-        """Three-way merge at object level; 409 on conflicts without a strategy."""
+              metadata: dict[str, str], strategy: str | None, allow_empty: bool = False
+              ) -> Commit:
+        """Three-way merge at object level; 409 on conflicts without a strategy; 412 when
+        ``pre_merge_refusals`` names the source (a pre-merge hook that blocks it)."""
         if strategy not in (None, "", "source-wins", "dest-wins"):
             raise ApiError(400, f"invalid strategy: {strategy}")
         d = self.branch(repo, dest)
@@ -230,8 +237,11 @@ class LakeFSModel:
             raise ApiError(400, "destination branch has uncommitted changes")
         src, dst = self.resolve(repo, source), repo.commits[d.head]
         base = self.merge_base(repo, src.id, dst.id)
-        if base.id == src.id:
+        if base.id == src.id or (src.tree == dst.tree and not allow_empty):
             raise ApiError(400, "no changes")
+        if source in self.pre_merge_refusals:
+            raise ApiError(412, f"pre-merge hook qa_gates failed: "
+                                f"{self.pre_merge_refusals[source]}")
         theirs, ours = _changes(base.tree, src.tree), _changes(base.tree, dst.tree)
         conflicts = [p for p in theirs if p in ours and _ident(theirs[p]) != _ident(ours[p])]
         if conflicts and not strategy:

@@ -292,6 +292,13 @@ def _get_branch(c: Call) -> Reply:
     return 200, {"id": name, "commit_id": c.model.branch(c.repo(), name).head}, JSON
 
 
+def _reset_branch(c: Call) -> Reply:
+    if c.json().get("type") != "reset":
+        raise ApiError(400, "only type reset is modelled here")
+    c.model.reset(c.repo(), c.params["branch"])
+    return 204, b"", JSON
+
+
 def _upload_object(c: Call) -> Reply:
     data = (_multipart_content(c.body, c.content_type)
             if c.content_type.startswith("multipart/") else c.body)
@@ -349,7 +356,8 @@ def _merge(c: Call) -> Reply:
     src, dst = c.params["sourceRef"], c.params["destinationBranch"]
     try:
         commit = c.model.merge(c.repo(), src, dst, d.get("message") or f"Merge '{src}' into "
-                               f"'{dst}'", d.get("metadata") or {}, d.get("strategy"))
+                               f"'{dst}'", d.get("metadata") or {}, d.get("strategy"),
+                               bool(d.get("allow_empty")))
     except ApiError as exc:
         if exc.status != 409:
             raise
@@ -395,6 +403,7 @@ _OPERATIONS: dict[tuple[str, str], _Operation] = {
     ("GET", _R + "/branches"): _Operation("listBranches", _list_branches),
     ("POST", _R + "/branches"): _Operation("createBranch", _create_branch),
     ("GET", _R + "/branches/{branch}"): _Operation("getBranch", _get_branch),
+    ("PUT", _R + "/branches/{branch}"): _Operation("resetBranch", _reset_branch),
     ("POST", _R + "/branches/{branch}/objects"): _Operation("uploadObject", _upload_object),
     ("POST", _R + "/branches/{branch}/commits"): _Operation("commit", _commit),
     ("GET", _R + "/branches/{branch}/diff"): _Operation("diffBranch", _diff_branch),

@@ -226,7 +226,7 @@ def test_nightly_merge_is_a_cronjob(rendered: Docs) -> None:
     cron = _one(rendered["prod"], "CronJob", "roadlabel-merge-nightly")
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     container = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["args"] == ["merge-nightly"]
+    assert container["args"] == ["merge-nightly", "--publish"]
 
 
 def test_ingest_rayjob_runs_roadlabel_ingest_on_the_cluster(
