@@ -45,5 +45,12 @@ def project_documents(documents: Sequence[LabelDocument],
 
 
 def categories(boxes: Sequence[Box2D]) -> list[str]:
-    """Sorted class names (their 1-based position is the COCO id, 0-based the YOLO id)."""
-    return sorted({b.category for b in boxes})
+    """Class names whose 1-based position is the COCO id, 0-based the YOLO id.
+
+    The built-in ontology's classes come first in its order, whether present or not, so a
+    class keeps its id from one snapshot to the next; classes outside it follow, sorted.
+    """
+    from roadlabel import ontology
+
+    known = list(ontology.default().classes)
+    return known + sorted({b.category for b in boxes} - set(known))

@@ -7,8 +7,9 @@ Conventions (cocodataset.org "data format"):
   ``frame_index`` (like the video extensions of TAO / MOT-in-COCO, which use ``video_id``
   and ``frame_id``; both pairs are written);
 - ``annotations``: ``bbox`` = ``[x, y, width, height]`` in pixels from the image's top-left
-  corner, ``area`` = width * height, ``iscrowd`` = 0, ``category_id`` from 1 in sorted class
-  name order; roadlabel adds ``track_id`` and ``score``;
+  corner, ``area`` = width * height, ``iscrowd`` = 0, ``category_id`` from 1 in the built-in
+  ontology's class order, then other names sorted (stable across snapshots); roadlabel adds
+  ``track_id`` and ``score``;
 - 2D rectangles come from ``boxes2d`` (projected 3D corners, clipped to the image).
 
 Not representable: 3D geometry, lanes, attributes. ``load`` reads back the 2D boxes.

@@ -2,9 +2,10 @@
 
 Conventions: ``labels/<sequence>/<index:06d>.txt`` per frame, one line per box:
 ``class_id x_center y_center width height``, all four normalised by the image width / height
-to [0, 1] (origin top-left); ``class_id`` is the 0-based position in ``classes.txt`` (sorted
-class names, one per line); ``data.yaml`` lists the same names for Ultralytics. Frames without
-boxes get an empty file (a negative sample, as YOLO expects).
+to [0, 1] (origin top-left); ``class_id`` is the 0-based position in ``classes.txt`` (the
+built-in ontology's classes in its order, then any others sorted: ids stable across
+snapshots); ``data.yaml`` lists the same names for Ultralytics. Frames without boxes get an
+empty file (a negative sample, as YOLO expects).
 
 Not representable: 3D geometry, track ids, scores, lanes, attributes.
 """

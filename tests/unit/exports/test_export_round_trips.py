@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -102,7 +103,13 @@ def test_coco_round_trips_the_projected_boxes() -> None:
 def test_coco_images_and_categories_are_well_formed() -> None:
     doc = json.loads(coco.export(documents(), CALS)["instances.json"])
     assert len(doc["images"]) == 8 and doc["images"][0]["file_name"] == "seq-a/000000.jpg"
-    assert [c["name"] for c in doc["categories"]] == ["car", "pedestrian", "truck"]
+    # Ids follow the built-in ontology, present or not: a class keeps its id across snapshots.
+    assert [(c["id"], c["name"]) for c in doc["categories"]] == [
+        (1, "car"), (2, "truck"), (3, "bus"), (4, "motorcycle"), (5, "pedestrian"), (6, "cyclist")]
+    only_trucks = [replace(d, frames=tuple(replace(f, boxes=tuple(
+        b for b in f.boxes if b.category == "truck")) for f in d.frames)) for d in documents()]
+    again = json.loads(coco.export(only_trucks, CALS)["instances.json"])
+    assert {a["category_id"] for a in again["annotations"]} == {2}
     ann = doc["annotations"][0]
     x, y, w, h = ann["bbox"]
     assert ann["area"] == pytest.approx(w * h)
@@ -122,7 +129,7 @@ def test_voc_round_trips_to_half_a_pixel() -> None:
 
 def test_yolo_round_trips_normalised_boxes() -> None:
     files = yolo.export(documents(), CALS)
-    assert files["classes.txt"] == b"car\npedestrian\ntruck\n"
+    assert files["classes.txt"] == b"car\ntruck\nbus\nmotorcycle\npedestrian\ncyclist\n"
     first = files["labels/seq-a/000000.txt"].decode().splitlines()[0].split()
     assert first[0] == "0" and all(0.0 <= float(v) <= 1.0 for v in first[1:])
     want = project_documents(documents(), CALS)
