@@ -174,12 +174,19 @@ class SubmitRequest(_message.Message):
     lease_id: _builtins.str
     fencing_token: _builtins.int
     idempotency_key: _builtins.str
-    """Client-chosen; a replay with the same key returns the original result."""
+    """Client-chosen, fresh for every submission; a retry of the identical request (same
+    lease and labels) with the same key returns the original result. Reusing a key for
+    anything else is INVALID_ARGUMENT.
+    """
     document_version: _builtins.int
     """The version the client started from (Task.document_version)."""
     active_seconds: _builtins.float
     @_builtins.property
-    def labels(self) -> _labels_pb2.LabelDocument: ...
+    def labels(self) -> _labels_pb2.LabelDocument:
+        """Every frame of the task (an empty FrameLabels for a frame without labels); sequence_id
+        is the task's, or empty to mean it.
+        """
+
     def __init__(
         self,
         *,

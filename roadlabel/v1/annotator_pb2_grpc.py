@@ -69,7 +69,11 @@ class AnnotatorServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Heartbeat(self, request, context):
-        """Extend a lease and save the client's draft server-side.
+        """Extend a lease and save the client's draft server-side. A draft that cannot be stored
+        (a number that is NaN or infinite, a string with a NUL character) is not saved, and the
+        last saved draft is kept; the lease is extended all the same, and the call fails with
+        INVALID_ARGUMENT whose google.rpc.BadRequest names each bad field (draft.frames[i]...)
+        and whose details also carry the extended LeaseInfo.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -36,7 +36,12 @@ class AnnotatorServiceStub:
     Lease: _grpc.UnaryUnaryMultiCallable[_annotator_pb2.LeaseRequest, _annotator_pb2.LeaseResponse]
     """Lease the most urgent task the caller may work on, or NOT_FOUND when none is available."""
     Heartbeat: _grpc.UnaryUnaryMultiCallable[_annotator_pb2.HeartbeatRequest, _annotator_pb2.HeartbeatResponse]
-    """Extend a lease and save the client's draft server-side."""
+    """Extend a lease and save the client's draft server-side. A draft that cannot be stored
+    (a number that is NaN or infinite, a string with a NUL character) is not saved, and the
+    last saved draft is kept; the lease is extended all the same, and the call fails with
+    INVALID_ARGUMENT whose google.rpc.BadRequest names each bad field (draft.frames[i]...)
+    and whose details also carry the extended LeaseInfo.
+    """
     Submit: _grpc.UnaryUnaryMultiCallable[_annotator_pb2.SubmitRequest, _annotator_pb2.SubmitResponse]
     """Submit labels (compare-and-swap on document_version; replay-safe by idempotency_key)."""
     Release: _grpc.UnaryUnaryMultiCallable[_annotator_pb2.ReleaseRequest, _annotator_pb2.ReleaseResponse]
@@ -50,7 +55,12 @@ class AnnotatorServiceAsyncStub(AnnotatorServiceStub):
     Lease: _aio.UnaryUnaryMultiCallable[_annotator_pb2.LeaseRequest, _annotator_pb2.LeaseResponse]  # type: ignore[assignment]
     """Lease the most urgent task the caller may work on, or NOT_FOUND when none is available."""
     Heartbeat: _aio.UnaryUnaryMultiCallable[_annotator_pb2.HeartbeatRequest, _annotator_pb2.HeartbeatResponse]  # type: ignore[assignment]
-    """Extend a lease and save the client's draft server-side."""
+    """Extend a lease and save the client's draft server-side. A draft that cannot be stored
+    (a number that is NaN or infinite, a string with a NUL character) is not saved, and the
+    last saved draft is kept; the lease is extended all the same, and the call fails with
+    INVALID_ARGUMENT whose google.rpc.BadRequest names each bad field (draft.frames[i]...)
+    and whose details also carry the extended LeaseInfo.
+    """
     Submit: _aio.UnaryUnaryMultiCallable[_annotator_pb2.SubmitRequest, _annotator_pb2.SubmitResponse]  # type: ignore[assignment]
     """Submit labels (compare-and-swap on document_version; replay-safe by idempotency_key)."""
     Release: _aio.UnaryUnaryMultiCallable[_annotator_pb2.ReleaseRequest, _annotator_pb2.ReleaseResponse]  # type: ignore[assignment]
@@ -73,7 +83,12 @@ class AnnotatorServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _annotator_pb2.HeartbeatRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_annotator_pb2.HeartbeatResponse, _abc.Awaitable[_annotator_pb2.HeartbeatResponse]]:
-        """Extend a lease and save the client's draft server-side."""
+        """Extend a lease and save the client's draft server-side. A draft that cannot be stored
+        (a number that is NaN or infinite, a string with a NUL character) is not saved, and the
+        last saved draft is kept; the lease is extended all the same, and the call fails with
+        INVALID_ARGUMENT whose google.rpc.BadRequest names each bad field (draft.frames[i]...)
+        and whose details also carry the extended LeaseInfo.
+        """
 
     @_abc_1.abstractmethod
     def Submit(

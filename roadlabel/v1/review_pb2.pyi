@@ -59,6 +59,7 @@ class SubmitReviewRequest(_message.Message):
     lease_id: _builtins.str
     fencing_token: _builtins.int
     idempotency_key: _builtins.str
+    """Fresh for every decision; see SubmitRequest.idempotency_key."""
     verdict: Global___Verdict.ValueType
     document_version: _builtins.int
     active_seconds: _builtins.float
@@ -69,7 +70,9 @@ class SubmitReviewRequest(_message.Message):
     def comments(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def corrected(self) -> _labels_pb2.LabelDocument:
-        """Optional corrected labels (a reviewer's fix counts as the new version)."""
+        """Optional corrected labels (a reviewer's fix counts as the new version): every frame of
+        the task, as in SubmitRequest.labels.
+        """
 
     def __init__(
         self,
