@@ -3,27 +3,45 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
 
 from roadlabel.errors import ServiceUnavailable
 from scheduler.errors import (
+    AlreadyExists,
     IllegalTransition,
+    InvalidArgument,
     LeaseLost,
     NotYourLease,
     Retryable,
+    SchedulerError,
     StaleContext,
     VersionConflict,
 )
 
-_SQLSTATE = {
+
+def _key_reused(message: str) -> SchedulerError:
+    return InvalidArgument([("idempotency_key", message)])
+
+
+def _unstorable(message: str) -> SchedulerError:
+    # A backstop: validation refuses such values first, naming the field.
+    return InvalidArgument([("request", f"a value cannot be stored: {message}")])
+
+
+_SQLSTATE: dict[str, Callable[[str], SchedulerError]] = {
     "RL001": LeaseLost,
     "RL002": VersionConflict,
     "RL003": NotYourLease,
     "RL004": IllegalTransition,
     "RL005": StaleContext,
+    "RL006": _key_reused,
+    "22P02": _unstorable,  # invalid_text_representation: NaN or Infinity in JSON
+    "22P05": _unstorable,  # untranslatable_character: \u0000 in JSON
+    "22021": _unstorable,  # character_not_in_repertoire: NUL in text
+    "23505": AlreadyExists,  # unique_violation
 }
 
 
@@ -77,7 +95,8 @@ _TRANSIENT = (
 
 @contextmanager
 def domain_errors() -> Iterator[None]:
-    """Map RLxxx SQLSTATEs to domain errors and transient database failures to Retryable."""
+    """Map RLxxx and client-caused SQLSTATEs to domain errors, transient failures to
+    Retryable."""
     try:
         yield
     except _TRANSIENT as exc:
@@ -86,7 +105,8 @@ def domain_errors() -> Iterator[None]:
         kind = _SQLSTATE.get(getattr(exc, "sqlstate", "") or "")
         if kind is None:
             raise
-        raise kind(str(exc)) from exc
+        detail = getattr(exc, "detail", None)
+        raise kind(f"{exc} ({detail})" if detail else str(exc)) from exc
 
 
 @asynccontextmanager

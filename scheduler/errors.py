@@ -40,12 +40,27 @@ class PermissionDenied(SchedulerError):
     """The caller's role or projects do not allow this call (gRPC PERMISSION_DENIED)."""
 
 
+class AlreadyExists(SchedulerError):
+    """A write collides with a row that exists already (gRPC ALREADY_EXISTS)."""
+
+
 class InvalidArgument(SchedulerError):
     """A request field is malformed; carries (field, description) pairs (gRPC INVALID_ARGUMENT)."""
 
-    def __init__(self, violations: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{f}: {d}" for f, d in violations))
+    def __init__(self, violations: list[tuple[str, str]], summary: str = "") -> None:
+        details = "; ".join(f"{f}: {d}" for f, d in violations)
+        super().__init__(f"{summary}: {details}" if summary else details)
         self.violations = violations
+
+
+class DraftNotSaved(InvalidArgument):
+    """A heartbeat's draft cannot be stored; the lease was extended all the same, until
+    expires_at (gRPC INVALID_ARGUMENT)."""
+
+    def __init__(self, violations: list[tuple[str, str]], expires_at: str) -> None:
+        super().__init__(violations, f"the lease was extended until {expires_at} but the draft "
+                                     "was not saved (the last saved draft is kept)")
+        self.expires_at = expires_at
 
 
 class QARefused(SchedulerError):

@@ -23,6 +23,7 @@ from scheduler import admin
 from scheduler.auth import Caller
 from scheduler.db import connection
 from scheduler.errors import (
+    DraftNotSaved,
     IllegalTransition,
     InvalidArgument,
     NotFound,
@@ -31,8 +32,9 @@ from scheduler.errors import (
     Retryable,
     StaleContext,
 )
+from scheduler.idempotency import request_digest
 from scheduler.queries import q
-from scheduler.validation import validate_document
+from scheduler.validation import storage_violations, validate_document
 from scheduler.workflow import (
     REQUIRED_ANNOTATIONS,
     Stage,
@@ -66,6 +68,18 @@ class SchedulerConfig:
     presign_ttl_s: int = 3600
     workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
     default_deadline_s: float = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One submit or review call, as rl_submit identifies and checks it."""
+
+    lease_id: str
+    token: int
+    key: str
+    version: int
+    active_s: float
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -121,12 +135,20 @@ class SchedulerService:
 
     async def heartbeat(self, who: Caller, lease_id: str, token: int,
                         draft: LabelDocument | None, active_s: float) -> dict[str, Any]:
-        """Extend a lease and save the draft."""
-        payload = document_to_dict(draft) if draft is not None else None
+        """Extend a lease and save the draft.
+
+        A draft that cannot be stored does not cost the lease: the lease is extended without
+        it, then DraftNotSaved names its bad fields. Drafts are work in progress, so only
+        storability is checked here; Submit checks the rest.
+        """
+        bad = storage_violations(draft, "draft") if draft is not None else []
+        payload = document_to_dict(draft) if draft is not None and not bad else None
         async with connection(self.pool) as conn:
             result: dict[str, Any] = await conn.fetchval(
                 q("heartbeat"), _uuid(lease_id), token, who.user_id, self.cfg.lease_ttl_s,
                 payload, active_s)
+        if bad:
+            raise DraftNotSaved(bad, str(result["expires_at"]))
         return result
 
     async def submit(self, who: Caller, lease_id: str, token: int, key: str, version: int,
@@ -138,20 +160,20 @@ class SchedulerService:
         against the task under its lock. Otherwise (or when that context was stale) the task
         is looked up first and the document validated against it exactly.
         """
-        if not key:
-            raise InvalidArgument([("idempotency_key", "required: a unique key per submission")])
-        result = await self._submit_optimistic(who, lease_id, token, key, version, doc,
-                                               active_s) if len(who.projects) == 1 else None
+        _require_key(key)
+        body = document_to_dict(doc)
+        call = _Call(lease_id, token, key, version, active_s,
+                     request_digest(version, body, str(Verdict.SUBMIT), []))
+        result = await self._submit_optimistic(who, call, doc, body) \
+            if len(who.projects) == 1 else None
         if result is None:
-            result = await self._submit_checked(who, lease_id, token, key, version, doc,
-                                                active_s)
+            result = await self._submit_checked(who, call, doc, body)
         if result.get("kind") == "gold" and result.get("gold") and not result["replayed"]:
             await self._record_gold(result, who.user_id, doc)
         return result
 
-    async def _submit_optimistic(self, who: Caller, lease_id: str, token: int, key: str,
-                                 version: int, doc: LabelDocument,
-                                 active_s: float) -> dict[str, Any] | None:
+    async def _submit_optimistic(self, who: Caller, call: _Call, doc: LabelDocument,
+                                 body: dict[str, Any]) -> dict[str, Any] | None:
         """Submit validated against the caller's one project; None when the task must be read
         first: the document is invalid or refused by QA there (reported with the task known,
         so that every violation comes at once), or the context was stale."""
@@ -162,23 +184,22 @@ class SchedulerService:
         findings = await self._qa(doc)
         if any(f["severity"] == "blocking" for f in findings):
             return None
-        return await self._submit_labels(who, lease_id, token, key, version, doc, project,
-                                         onto_version, findings, active_s)
+        return await self._submit_labels(who, call, doc, body, project, onto_version, findings)
 
-    async def _submit_checked(self, who: Caller, lease_id: str, token: int, key: str,
-                              version: int, doc: LabelDocument,
-                              active_s: float) -> dict[str, Any]:
+    async def _submit_checked(self, who: Caller, call: _Call, doc: LabelDocument,
+                              body: dict[str, Any]) -> dict[str, Any]:
         """Submit validated against the task, looked up first (a second round trip)."""
-        task = await self._lease_task(lease_id)
+        task = await self._lease_task(call.lease_id)
         project = task["project_id"]
         onto_version, onto = await self._ontology(project, task["ontology_version"])
         violations = validate_document(doc, task["first_frame"], task["end_frame"],
-                                       onto.classes, onto.lane_types)
+                                       onto.classes, onto.lane_types,
+                                       sequence_id=task["sequence_id"])
         if violations:
             raise InvalidArgument(violations)
         findings = await self._qa_ok(doc)
-        result = await self._submit_labels(who, lease_id, token, key, version, doc, project,
-                                           onto_version, findings, active_s)
+        result = await self._submit_labels(who, call, doc, body, project, onto_version,
+                                           findings)
         if result is None:
             raise Retryable("the project's ontology changed during this submit; retry")
         return result
@@ -190,19 +211,16 @@ class SchedulerService:
             raise QARefused([f for f in findings if f["severity"] == "blocking"])
         return findings
 
-    async def _submit_labels(self, who: Caller, lease_id: str, token: int, key: str,
-                             version: int, doc: LabelDocument, project: str, onto_version: str,
-                             findings: list[dict[str, Any]],
-                             active_s: float) -> dict[str, Any] | None:
+    async def _submit_labels(self, who: Caller, call: _Call, doc: LabelDocument,
+                             body: dict[str, Any], project: str, onto_version: str,
+                             findings: list[dict[str, Any]]) -> dict[str, Any] | None:
         """rl_submit of a document validated for (project, ontology version, its frames);
         None when the task turns out not to match that context."""
-        body = document_to_dict(doc)
-        body["ontology_version"] = onto_version
+        stored = {**body, "ontology_version": onto_version}
         nexts = next_stages(Verdict.SUBMIT, "", self.cfg.workflow)
         try:
-            return await self._submit(who, lease_id, token, key, version, body, findings,
-                                      nexts, Verdict.SUBMIT, [], REQUIRED_ANNOTATIONS, active_s,
-                                      _context(project, onto_version, doc))
+            return await self._submit(who, call, stored, findings, nexts, Verdict.SUBMIT, [],
+                                      REQUIRED_ANNOTATIONS, _context(project, onto_version, doc))
         except StaleContext:
             self._current.pop(project, None)
             return None
@@ -225,8 +243,7 @@ class SchedulerService:
         """Approve or reject a task leased at review or QA."""
         if who.role not in ("reviewer", "qa", "admin"):
             raise PermissionDenied(f"role '{who.role}' may not approve or reject work")
-        if not key:
-            raise InvalidArgument([("idempotency_key", "required: a unique key per submission")])
+        _require_key(key)
         if verdict is Verdict.REJECT and not comments:
             raise InvalidArgument([("comments", "a rejection needs at least one comment")])
         task = await self._lease_task(lease_id)
@@ -234,13 +251,15 @@ class SchedulerService:
         if corrected is not None:
             _version, onto = await self._ontology(task["project_id"], task["ontology_version"])
             violations = validate_document(corrected, task["first_frame"], task["end_frame"],
-                                           onto.classes, onto.lane_types)
+                                           onto.classes, onto.lane_types, root="corrected",
+                                           sequence_id=task["sequence_id"])
             if violations:
                 raise InvalidArgument(violations)
             body = document_to_dict(corrected)
+        call = _Call(lease_id, token, key, version, active_s,
+                     request_digest(version, body, str(verdict), comments))
         nexts = next_stages(verdict, task["task_id"], self.cfg.workflow)
-        return await self._submit(who, lease_id, token, key, version, body, [], nexts, verdict,
-                                  comments, {}, active_s, None)
+        return await self._submit(who, call, body, [], nexts, verdict, comments, {}, None)
 
     async def release(self, who: Caller, lease_id: str, token: int, reason: str,
                       comment: str) -> str:
@@ -250,15 +269,15 @@ class SchedulerService:
                                              reason, comment)
         return stage
 
-    async def _submit(self, who: Caller, lease_id: str, token: int, key: str, version: int,
-                      body: dict[str, Any] | None, findings: list[dict[str, Any]],
-                      nexts: dict[str, str], verdict: Verdict, comments: list[str],
-                      required: dict[str, int], active_s: float,
+    async def _submit(self, who: Caller, call: _Call, body: dict[str, Any] | None,
+                      findings: list[dict[str, Any]], nexts: dict[str, str], verdict: Verdict,
+                      comments: list[str], required: dict[str, int],
                       context: dict[str, Any] | None) -> dict[str, Any]:
         async with connection(self.pool) as conn:
             result: dict[str, Any] = await conn.fetchval(
-                q("submit"), uuid.uuid4(), _uuid(lease_id), token, who.user_id, key, version,
-                body, findings, nexts, str(verdict), comments, required, active_s, context)
+                q("submit"), uuid.uuid4(), _uuid(call.lease_id), call.token, who.user_id,
+                call.key, call.version, body, findings, nexts, str(verdict), comments, required,
+                call.active_s, context, call.digest)
         return result
 
     async def _lease_task(self, lease_id: str) -> dict[str, Any]:
@@ -359,6 +378,8 @@ class SchedulerService:
                 raise NotFound(f"no task of sequence {sequence_id} in batch {batch_id} starts at "
                                f"frame {first_frame}: ingest it into that batch (--scheduler)")
             _require_task_frames(doc, sequence_id, first_frame, task["end_frame"])
+            if bad := storage_violations(doc, "prelabels"):
+                raise InvalidArgument(bad)
             task_id = task["task_id"]
             if task["fencing_token"] or task["document_version"]:
                 raise IllegalTransition(f"task {task_id} has been leased already; its "
@@ -432,12 +453,22 @@ class SchedulerService:
 
 
 def _context(project: str, onto_version: str, doc: LabelDocument) -> dict[str, Any]:
-    """What a document was validated for, for rl_submit to confirm under the task's lock."""
-    context: dict[str, Any] = {"project_id": project, "ontology_version": onto_version}
+    """What a document was validated for, for rl_submit to confirm under the task's lock:
+    its project and ontology, its sequence, and its frames (distinct, as validated) covering
+    the task's exactly."""
+    context: dict[str, Any] = {"project_id": project, "ontology_version": onto_version,
+                               "sequence_id": doc.sequence_id}
     if doc.frames:
         indices = [f.frame_index for f in doc.frames]
-        context.update(first_frame=min(indices), last_frame=max(indices))
+        context.update(first_frame=min(indices), last_frame=max(indices), frames=len(indices))
     return context
+
+
+def _require_key(key: str) -> None:
+    if not key:
+        raise InvalidArgument([("idempotency_key", "required: a fresh key per submission")])
+    if "\x00" in key:
+        raise InvalidArgument([("idempotency_key", "must not contain NUL characters")])
 
 
 def require_project(who: Caller, project: str) -> None:

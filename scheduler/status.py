@@ -11,6 +11,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from scheduler.errors import (
+    AlreadyExists,
     IllegalTransition,
     InvalidArgument,
     LeaseLost,
@@ -34,6 +35,7 @@ _CODES: dict[type[SchedulerError], tuple[grpc.StatusCode, int]] = {
     QARefused: (grpc.StatusCode.FAILED_PRECONDITION, code_pb2.FAILED_PRECONDITION),
     NotFound: (grpc.StatusCode.NOT_FOUND, code_pb2.NOT_FOUND),
     InvalidArgument: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),
+    AlreadyExists: (grpc.StatusCode.ALREADY_EXISTS, code_pb2.ALREADY_EXISTS),
     Retryable: (grpc.StatusCode.UNAVAILABLE, code_pb2.UNAVAILABLE),
 }
 
@@ -42,7 +44,8 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 def to_status(exc: SchedulerError) -> status_pb2.Status:
     """The google.rpc.Status for a domain error."""
-    _, code = _CODES.get(type(exc), (grpc.StatusCode.INTERNAL, code_pb2.INTERNAL))
+    kind = next((k for k in type(exc).__mro__ if k in _CODES), None)
+    _, code = _CODES[kind] if kind else (grpc.StatusCode.INTERNAL, code_pb2.INTERNAL)
     status = status_pb2.Status(code=code, message=str(exc))
     if isinstance(exc, InvalidArgument):
         detail = error_details_pb2.BadRequest()

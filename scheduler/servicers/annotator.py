@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+from grpc_status import rpc_status
 
 from roadlabel.labels_json import document_from_dict
 from roadlabel.v1 import annotator_pb2, annotator_pb2_grpc, tasks_pb2
@@ -16,8 +17,9 @@ from scheduler.convert import (
     finding_to_pb,
     timestamp,
 )
+from scheduler.errors import DraftNotSaved
 from scheduler.service import Leased, SchedulerService
-from scheduler.status import grpc_errors
+from scheduler.status import grpc_errors, to_status
 from scheduler.workflow import Stage, shows_previous_labels
 
 SKIP_REASONS = {
@@ -74,14 +76,25 @@ class AnnotatorServicer(annotator_pb2_grpc.AnnotatorServiceServicer):
     async def Heartbeat(self, request: annotator_pb2.HeartbeatRequest,
                         context: grpc.aio.ServicerContext) -> annotator_pb2.HeartbeatResponse:
         draft = document_from_pb(request.draft) if request.HasField("draft") else None
-        result = await self.service.heartbeat(caller(), request.lease_id, request.fencing_token,
-                                              draft, request.active_seconds)
+        try:
+            result = await self.service.heartbeat(caller(), request.lease_id,
+                                                  request.fencing_token, draft,
+                                                  request.active_seconds)
+        except DraftNotSaved as exc:
+            # The extended lease travels in the error's details, beside the BadRequest.
+            status = to_status(exc)
+            status.details.add().Pack(self._extended(request, exc.expires_at))
+            await context.abort_with_status(rpc_status.to_status(status))
         return annotator_pb2.HeartbeatResponse(
-            lease=tasks_pb2.LeaseInfo(
-                lease_id=request.lease_id, fencing_token=request.fencing_token,
-                expires_at=timestamp(result["expires_at"]),
-                heartbeat_interval_s=self.service.cfg.lease_ttl_s / 3.0),
+            lease=self._extended(request, result["expires_at"]),
             draft_version=int(result["draft_version"]))
+
+    def _extended(self, request: annotator_pb2.HeartbeatRequest,
+                  expires_at: str) -> tasks_pb2.LeaseInfo:
+        return tasks_pb2.LeaseInfo(
+            lease_id=request.lease_id, fencing_token=request.fencing_token,
+            expires_at=timestamp(expires_at),
+            heartbeat_interval_s=self.service.cfg.lease_ttl_s / 3.0)
 
     @grpc_errors
     async def Submit(self, request: annotator_pb2.SubmitRequest,

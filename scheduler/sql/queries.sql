@@ -9,7 +9,7 @@ SELECT rl_heartbeat($1::uuid, $2, $3, $4, $5::jsonb, $6);
 
 -- name: submit
 SELECT rl_submit($1::uuid, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10,
-                 $11::text[], $12::jsonb, $13, $14::jsonb);
+                 $11::text[], $12::jsonb, $13, $14::jsonb, $15::text);
 
 -- name: release
 SELECT rl_release($1::uuid, $2, $3, $4, $5);
@@ -18,8 +18,8 @@ SELECT rl_release($1::uuid, $2, $3, $4, $5);
 SELECT rl_sweep_expired();
 
 -- name: lease_task
-SELECT l.task_id, l.user_id, t.batch_id, t.kind, t.stage, t.first_frame, t.end_frame,
-       t.project_id, t.gold, p.ontology_version
+SELECT l.task_id, l.user_id, t.batch_id, t.sequence_id, t.kind, t.stage, t.first_frame,
+       t.end_frame, t.project_id, t.gold, p.ontology_version
 FROM leases l JOIN tasks t ON t.task_id = l.task_id JOIN projects p ON p.project_id = t.project_id
 WHERE l.lease_id = $1::uuid;
 

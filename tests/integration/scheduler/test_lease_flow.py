@@ -196,7 +196,7 @@ def test_invalid_labels_get_field_level_details(database_url: str,
                 await submit(env, "annotator-1", leased, doc=doc)
             fields = set(field_violations(bad.value))
             assert "labels.frames[1].boxes[0].category" in fields
-            assert "labels.frames[2].boxes[0]" in fields
+            assert "labels.frames[2].boxes[0].length" in fields
             assert "labels.frames[5].frame_index" in fields
 
     run(scenario())

@@ -38,6 +38,7 @@ from scheduler.convert import document_from_pb
 from scheduler.db import create_pool
 from scheduler.errors import (
     IllegalTransition,
+    InvalidArgument,
     LeaseLost,
     NotFound,
     NotYourLease,
@@ -117,6 +118,9 @@ class Ack:
     lease: HeldLease
     result: dict[str, Any]
     review: bool
+    version: int  # what the request carried: a replay repeats it exactly
+    verdict: Verdict = Verdict.SUBMIT
+    comments: tuple[str, ...] = ()
 
 
 class Lifecycle(RuleBasedStateMachine):
@@ -231,7 +235,7 @@ class Lifecycle(RuleBasedStateMachine):
         model.stage, model.version = "review", model.version + 1
         model.annotators.add(h.user)
         h.valid = False
-        self.acks.append(Ack(h.user, key, h, outcome, review=False))
+        self.acks.append(Ack(h.user, key, h, outcome, review=False, version=model.version - 1))
 
     @precondition(lambda self: any(not h.valid or h.stage != "annotate" for h in self.leases))
     @rule(i=st.integers(0, 50))
@@ -251,19 +255,23 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self.acks)
     @rule(i=st.integers(0, 50))
     def submit_replayed_key(self, i: int) -> None:
-        """A replay returns the original result and changes nothing."""
+        """A replay of the identical request returns the original result and changes nothing;
+        the key with another request is refused."""
         ack = self.acks[i % len(self.acks)]
-        h = ack.lease
-        if ack.review:
-            again = self.run(self.service.review(
-                self.caller(ack.user), h.lease_id, h.token, ack.key, 0, Verdict.APPROVE, [],
-                None))
-        else:
-            again = self.run(self.service.submit(self.caller(ack.user), h.lease_id, h.token,
-                                                 ack.key, 0, self.document(h.task_id), 1.0))
+        again = self.run(self.resend(ack, ack.version))
         assert again["replayed"]
         for k in ("submission_id", "next_stage", "document_version", "task_id"):
             assert str(again[k]) == str(ack.result[k])
+        assert isinstance(self._try(self.resend(ack, ack.version + 7)), InvalidArgument)
+
+    def resend(self, ack: Ack, version: int) -> Coroutine[Any, Any, dict[str, Any]]:
+        """The acknowledged request again, at the given document version."""
+        h, who = ack.lease, self.caller(ack.user)
+        if ack.review:
+            return self.service.review(who, h.lease_id, h.token, ack.key, version, ack.verdict,
+                                       list(ack.comments), None)
+        return self.service.submit(who, h.lease_id, h.token, ack.key, version,
+                                   self.document(h.task_id), 1.0)
 
     @precondition(lambda self: self.valid_leases("annotate"))
     @rule(i=st.integers(0, 50), delta=st.sampled_from([-1, 1, 1000]))
@@ -325,10 +333,11 @@ class Lifecycle(RuleBasedStateMachine):
             self.caller(h.user), h.lease_id, h.token, key, model.version, verdict,
             [] if approve else ["box too long"], None))
         assert not result["replayed"]
+        self.acks.append(Ack(h.user, key, h, result, review=True, version=model.version,
+                             verdict=verdict, comments=() if approve else ("box too long",)))
         model.stage = "accepted" if approve else "annotate"
         assert result["next_stage"] == model.stage
         h.valid = False
-        self.acks.append(Ack(h.user, key, h, result, review=True))
         if approve:
             model.accepted_document = self.run(self.service.pool.fetchval(
                 "SELECT document FROM tasks WHERE task_id = $1", h.task_id))

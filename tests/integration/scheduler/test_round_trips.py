@@ -104,7 +104,7 @@ def test_frames_outside_the_task_are_refused_with_field_details(database_url: st
             with pytest.raises(grpc.aio.AioRpcError) as bad:
                 await submit(env, "annotator-1", leased, doc=doc)
             assert field_violations(bad.value) == [
-                f"labels.frames[{len(doc.frames) - 1}].frame_index"]
+                f"labels.frames[{len(doc.frames) - 1}].frame_index", "labels.frames"]
             # Nothing was written: the lease still holds and a correct submit goes through.
             reply = await submit(env, "annotator-1", leased)
             assert reply.document_version == 1
