@@ -48,6 +48,9 @@ class EmbeddedPostgres:
         """URL of the default database over the server's Unix socket (same host only)."""
         return f"postgresql://postgres@/roadlabel?host={self.data_dir}&port={self.port}"
 
+    #: True when start() found a server already running (another command's): leave it be.
+    attached = False
+
     def start(self) -> None:
         """Initialise the cluster if needed and start the server; idempotent."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -57,6 +60,7 @@ class EmbeddedPostgres:
                        "-E", "utf8", "--no-sync"])
         if self.running():
             self.port = self._running_port()
+            self.attached = True  # another process's server: not ours to stop
             return
         for attempt in range(3):
             try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -66,8 +68,8 @@ class Stack:
             _check_s3(s3)
         self.endpoints = StackEndpoints(db_url or "", s3 or self.settings.s3,
                                         self.settings.ray_address)
-        if self.keep_running:
-            self._record()
+        if self.keep_running and (reused is None or self._pg or self._s3):
+            self._record()  # a second `stack up` on a running stack keeps the first record
         return self.endpoints
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -78,8 +80,8 @@ class Stack:
     def _stop_started(self) -> None:
         if self._s3 is not None:
             self._s3.stop()
-        if self._pg is not None:
-            self._pg.stop()
+        if self._pg is not None and not self._pg.attached:
+            self._pg.stop()  # a server another command (serve) runs is left running
 
     def _record(self) -> None:
         assert self.endpoints is not None
@@ -106,8 +108,6 @@ class Stack:
 
 def stop_recorded(settings: Settings) -> bool:
     """Stop a stack left running by ``roadlabel stack up``; False when none was recorded."""
-    import signal
-
     state_file = settings.home / "stack.json"
     if not state_file.exists():
         return False
@@ -115,10 +115,22 @@ def stop_recorded(settings: Settings) -> bool:
     s3_pid = state["pids"].get("s3")
     if s3_pid is not None and process_alive(s3_pid):
         os.killpg(s3_pid, signal.SIGTERM)
+        _wait_gone(s3_pid)
     if state.get("postgres_dir"):
         EmbeddedPostgres(Path(state["postgres_dir"])).stop()
     state_file.unlink()
     return True
+
+
+def _wait_gone(pid: int, grace_s: float = 3.0) -> None:
+    """Wait for a stopped process group; kill it after ``grace_s`` (weed idles ~15 s on
+    SIGTERM, and a `stack up` right after must find its ports and data directory free)."""
+    deadline = time.monotonic() + grace_s
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            os.killpg(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 5.0
+        time.sleep(0.05)
 
 
 def _check_s3(s3: S3Settings) -> None:
