@@ -125,9 +125,11 @@ def parse_duration_hours(text: str) -> float:
 
 def make_workload(hours: float, sample_hz: float, source_fps: float, deadline_h: float) -> Workload:
     """A checked workload; raise UserError naming the first impossible value."""
-    for name, value in (("--hours", hours), ("--hz", sample_hz), ("--source-fps", source_fps)):
-        if not value > 0:
-            raise UserError(f"{name} {value} is not positive", f"give {name} a number above 0")
+    limits = (("--hours", hours, 1e6), ("--hz", sample_hz, 1e4), ("--source-fps", source_fps, 1e4))
+    for name, value, most in limits:
+        if not 0 < value <= most:
+            raise UserError(f"{name} {value} is not in (0, {most:g}]",
+                            f"give {name} a number above 0 and at most {most:g}")
     if sample_hz > source_fps:
         raise UserError(
             f"--hz {sample_hz} exceeds the source frame rate {source_fps}",

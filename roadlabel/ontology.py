@@ -41,6 +41,9 @@ def load(path: Path) -> Ontology:
         raw = json.loads(path.read_text())
     except FileNotFoundError:
         raise UserError(f"ontology file {path} does not exist", "pass an existing JSON file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read ontology file {path} ({type(exc).__name__})",
+                        "pass a readable JSON file") from None
     except json.JSONDecodeError as exc:
         raise UserError(f"ontology file {path} is not valid JSON ({exc.msg} at line {exc.lineno})",
                         "fix the JSON syntax") from None

@@ -13,6 +13,8 @@ from typing import Any
 import asyncpg
 import grpc
 
+from scheduler.db import connection
+from scheduler.errors import Retryable
 from scheduler.queries import q
 
 #: Calls that need no token (health checks and reflection).
@@ -62,10 +64,14 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if details.method.startswith(PUBLIC_PREFIXES):
             return await continuation(details)
         token = _bearer(details.invocation_metadata)
-        caller = await self._lookup(token) if token else None
+        try:
+            caller = await self._lookup(token) if token else None
+        except Retryable as exc:  # the database is down or restarting: clients retry this
+            return _abort(await continuation(details), grpc.StatusCode.UNAVAILABLE,
+                          f"{exc}; retry with backoff")
         handler = await continuation(details)
         if caller is None:
-            return _deny(handler, token is None)
+            return _abort(handler, grpc.StatusCode.UNAUTHENTICATED, _denial(token is None))
         return _with_caller(handler, caller)
 
     async def _lookup(self, token: str) -> Caller | None:
@@ -73,7 +79,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         hit = self._cache.get(key)
         if hit and hit[0] > time.monotonic():
             return hit[1]
-        async with self._pool.acquire() as conn:
+        async with connection(self._pool) as conn:
             row = await conn.fetchrow(q("user_by_token"), key)
         caller = (
             Caller(row["user_id"], row["role"], tuple(row["skills"]), tuple(row["projects"]))
@@ -91,17 +97,22 @@ def _bearer(metadata: Any) -> str | None:
     return None
 
 
-def _deny(handler: grpc.RpcMethodHandler, missing: bool) -> grpc.RpcMethodHandler:
-    message = (
+def _denial(missing: bool) -> str:
+    return (
         "missing bearer token: send 'authorization: Bearer <token>' from `roadlabel users add`"
         if missing else "unknown bearer token: ask an admin for a new one"
     )
 
+
+def _abort(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: str
+           ) -> grpc.RpcMethodHandler:
+    """A handler of the same shape that only answers ``code``."""
+
     async def abort(request: Any, context: grpc.aio.ServicerContext) -> None:
-        await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+        await context.abort(code, message)
 
     async def abort_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+        await context.abort(code, message)
         yield  # pragma: no cover - makes this an async generator
 
     if handler is not None and handler.unary_stream is not None:

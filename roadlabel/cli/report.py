@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 from pathlib import Path
 
 from roadlabel.cli import _runtime
@@ -29,10 +31,12 @@ def run(args: argparse.Namespace) -> int:
     from scheduler.ops_loop import OpsConfig
 
     settings = _runtime.settings()
-    if args.out.parent and not args.out.parent.is_dir():
-        raise UserError(f"folder {args.out.parent} does not exist", "create it or pick --out")
-    cfg = OpsConfig(qa_sample_rate=settings.qa_sample_rate,
-                    target_cost_per_frame=args.target_cost or DEFAULT_TARGET_COST_PER_FRAME)
+    _check_out(args.out)
+    target = DEFAULT_TARGET_COST_PER_FRAME if args.target_cost is None else args.target_cost
+    if not (math.isfinite(target) and target > 0):
+        raise UserError(f"--target-cost {target} is not a positive cost per frame",
+                        "give it like 0.5 (currency units per frame)")
+    cfg = OpsConfig(qa_sample_rate=settings.qa_sample_rate, target_cost_per_frame=target)
     with Stack(settings, need_s3=False) as ep:
         async def go() -> report.ReportData | None:
             pool = await create_pool(ep.database_url, max_size=2)
@@ -45,9 +49,22 @@ def run(args: argparse.Namespace) -> int:
     if data is None:
         raise UserError(f"batch '{args.batch}' does not exist",
                         "check the id (roadlabel status lists batches)")
-    args.out.write_text(report.render(data), encoding="utf-8")
+    try:
+        args.out.write_text(report.render(data), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {args.out} ({exc.strerror})", "pick another --out") from None
     f = data.figures
     print(f"wrote {args.out} (batch {f.batch_id}: {f.frames_accepted}/{f.frames_total} frames "
           f"accepted, {f.cost_per_frame:.4f} {data.currency}/frame)")
     return 0
 
+
+
+def _check_out(out: Path) -> None:
+    """Fail before any work when the report cannot be written where asked."""
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder", "name the HTML file, e.g. --out report.html")
+    if out.parent and not out.parent.is_dir():
+        raise UserError(f"folder {out.parent} does not exist", "create it or pick --out")
+    if not os.access(out.parent or Path("."), os.W_OK):
+        raise UserError(f"folder {out.parent} is not writable", "pick another --out")

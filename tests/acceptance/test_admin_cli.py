@@ -35,3 +35,24 @@ def test_project_user_and_gold_commands(cli, tmp_path: Path) -> None:  # type: i
     r = cli("gold", "add", "no-such-task", "--batch", "no-such-batch")
     assert r.code == 2 and "Traceback" not in r.err
     assert "no-such-task" in r.err.strip().splitlines()[-1]
+
+
+def test_bad_ids_rates_and_paths_get_one_line_each(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cases = [
+        (("project", "create", "a b"), "project_id: 'a b' must be 1-63 letters"),
+        (("project", "create", "p-ok", "--ontology", str(tmp_path)), "cannot read ontology file"),
+        (("batch", "create", "x/y", "--project", "p-ok"), "batch_id: 'x/y' must be"),
+        (("batch", "create", "b..1", "--project", "p-ok"), "batch_id: 'b..1' must be"),
+        (("batch", "create", "b-9", "--project", "p-ok", "--priority", "-99999999999"),
+         "priority: -99999999999 is outside"),
+        (("users", "add", "u1", "--role", "annotator", "--hourly-rate", "nan"),
+         "hourly_rate: nan is not a finite rate >= 0"),
+        (("report", "--batch", "b-1", "--out", str(tmp_path)), "is a folder"),
+        (("report", "--batch", "b-1", "--out", "r.html", "--target-cost", "0"),
+         "--target-cost 0.0 is not a positive cost per frame"),
+        (("plan", "--hours", "inf"), "--hours inf is not in (0, 1e+06]"),
+    ]
+    for args, message in cases:
+        r = cli(*args)
+        last = r.err.strip().splitlines()[-1] if r.err.strip() else ""
+        assert r.code == 2 and "Traceback" not in r.err and message in last, (args, r.err)
