@@ -40,6 +40,7 @@ from scheduler.workflow import (
     Stage,
     Verdict,
     WorkflowConfig,
+    may_see_draft,
     next_stages,
     stages_for,
     task_kind,
@@ -94,6 +95,7 @@ class Leased:
     calibration: dict[str, Any]
     deadline: str
     draft: dict[str, Any] | None
+    draft_user: str | None = None
 
 
 class SchedulerService:
@@ -127,7 +129,8 @@ class SchedulerService:
         lease = row["lease"]
         return Leased(str(lease["lease_id"]), int(lease["fencing_token"]), lease["expires_at"],
                       row["task"], row["frames"], row["calibration"], row["deadline"],
-                      row["draft"])
+                      row["draft"] if may_see_draft(row, who.user_id) else None,
+                      row.get("draft_user"))
 
     def frame_url(self, key: str) -> str:
         """Presigned GET URL of a frame's chunk object."""
@@ -247,7 +250,7 @@ class SchedulerService:
         if verdict is Verdict.REJECT and not comments:
             raise InvalidArgument([("comments", "a rejection needs at least one comment")])
         task = await self._lease_task(lease_id)
-        body = None
+        body, findings = None, list[dict[str, Any]]()
         if corrected is not None:
             _version, onto = await self._ontology(task["project_id"], task["ontology_version"])
             violations = validate_document(corrected, task["first_frame"], task["end_frame"],
@@ -255,11 +258,13 @@ class SchedulerService:
                                            sequence_id=task["sequence_id"])
             if violations:
                 raise InvalidArgument(violations)
+            # A correction is new labels: the same inline QA as an annotator's submit.
+            findings = await self._qa_ok(corrected)
             body = document_to_dict(corrected)
         call = _Call(lease_id, token, key, version, active_s,
                      request_digest(version, body, str(verdict), comments))
         nexts = next_stages(verdict, task["task_id"], self.cfg.workflow)
-        return await self._submit(who, call, body, [], nexts, verdict, comments, {}, None)
+        return await self._submit(who, call, body, findings, nexts, verdict, comments, {}, None)
 
     async def release(self, who: Caller, lease_id: str, token: int, reason: str,
                       comment: str) -> str:

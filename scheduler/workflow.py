@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Stage(StrEnum):
@@ -84,6 +85,17 @@ def shows_previous_labels(task_kind: str, stage: str, sent_back: bool) -> bool:
     if stage != "annotate":
         return True
     return task_kind == "normal" and sent_back
+
+
+def may_see_draft(payload: dict[str, Any], user_id: str) -> bool:
+    """Whether a leased task's saved draft goes to this user: always their own; another's
+    only at annotation of a normal task (the next annotator resumes it, nothing is lost).
+    Double and gold tasks are annotated independently; a reviewer or QA checks the submitted
+    labels, not another reviewer's unsaved edits."""
+    if payload.get("draft_user") in (None, user_id):
+        return True
+    task = payload["task"]
+    return bool(task["stage"] == "annotate" and task["kind"] == "normal")
 
 
 def task_kind(task_id: str, cfg: WorkflowConfig) -> str:

@@ -17,7 +17,7 @@ from scheduler.convert import (
     finding_to_pb,
     timestamp,
 )
-from scheduler.errors import DraftNotSaved
+from scheduler.errors import DraftNotSaved, InvalidArgument
 from scheduler.service import Leased, SchedulerService
 from scheduler.status import grpc_errors, to_status
 from scheduler.workflow import Stage, shows_previous_labels
@@ -39,6 +39,9 @@ class AnnotatorServicer(annotator_pb2_grpc.AnnotatorServiceServicer):
     @grpc_errors
     async def Lease(self, request: annotator_pb2.LeaseRequest,
                     context: grpc.aio.ServicerContext) -> annotator_pb2.LeaseResponse:
+        if request.stage and request.stage not in STAGE_FROM_PB:
+            raise InvalidArgument([("stage", f"{request.stage} is not a stage tasks are leased "
+                                             f"at; leave it unset or name annotate, review or qa")])
         stage = Stage(STAGE_FROM_PB[request.stage]) if request.stage else None
         leased = await self.service.lease(caller(), stage, request.project_id, request.skills)
         return annotator_pb2.LeaseResponse(task=self._task(leased), lease=self._lease(leased))

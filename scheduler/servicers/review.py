@@ -43,6 +43,9 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
         who = caller()
         if who.role not in ("qa", "admin", "ops"):
             raise PermissionDenied("only QA leads, ops and admins see the skip queue")
+        if not 0 <= request.page_size <= 1000:
+            raise InvalidArgument([("page_size", f"{request.page_size} is not in [0, 1000] "
+                                                 "(0 means 100)")])
         rows = await self.service.list_skips(who, request.project_id, request.page_size or 100)
         return review_pb2.ListSkipsResponse(skips=[
             review_pb2.Skip(task_id=r["task_id"], user=r["user_id"],

@@ -1,0 +1,92 @@
+"""What a reviewer and an independent annotator are shown, and what a correction must pass."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from roadlabel.config import S3Settings
+from roadlabel.v1 import annotator_pb2, review_pb2, tasks_pb2
+from scheduler.admin import add_user
+from tests.integration.conftest import run
+from tests.integration.scheduler.harness import Env, car_document, register, scheduler_env
+from tests.integration.scheduler.test_lease_flow import lease, submit
+
+
+async def _draft_and_release(env: Env, user: str, leased: annotator_pb2.LeaseResponse) -> None:
+    c = env.client(user)
+    draft = car_document(leased.task.sequence_id, leased.task.first_frame,
+                         leased.task.first_frame + 2, dx=5.0)
+    await c.annotator.Heartbeat(annotator_pb2.HeartbeatRequest(
+        lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token, draft=draft),
+        metadata=c.metadata, timeout=5)
+    await c.annotator.Release(annotator_pb2.ReleaseRequest(
+        lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token),
+        metadata=c.metadata, timeout=5)
+
+
+def test_another_users_draft_is_not_shown_where_work_must_be_independent(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings, double_rate=1.0) as env:
+            env.tokens["reviewer-2"] = await add_user(env.replica.pool, "reviewer-2",
+                                                      "reviewer", ["p1"])
+            await register(env, n_frames=5, segment=5, overlap=0)
+            first = await lease(env, "annotator-1")
+            await _draft_and_release(env, "annotator-1", first)
+            second = await lease(env, "annotator-2")  # a double task: annotated independently
+            assert len(second.task.draft.frames) == 0
+            c2 = env.client("annotator-2")
+            await c2.annotator.Release(annotator_pb2.ReleaseRequest(
+                lease_id=second.lease.lease_id, fencing_token=second.lease.fencing_token),
+                metadata=c2.metadata, timeout=5)
+            mine = await lease(env, "annotator-1")  # their own draft comes back to them
+            assert len(mine.task.draft.frames) == 2
+            await submit(env, "annotator-1", mine, doc=car_document("seq1", 0, 5, dx=1.05))
+            await submit(env, "annotator-2", await lease(env, "annotator-2"))
+            r1 = await lease(env, "reviewer-1")
+            await _draft_and_release(env, "reviewer-1", r1)
+            r2 = await lease(env, "reviewer-2")  # reviews the submitted labels, not r1's edits
+            assert len(r2.task.draft.frames) == 5
+
+    run(scenario())
+
+
+def test_a_reviewers_correction_passes_the_same_inline_qa_as_a_submit(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings) as env:
+            await register(env, n_frames=5, segment=5, overlap=0)
+            await submit(env, "annotator-1", await lease(env, "annotator-1"))
+            review = await lease(env, "reviewer-1")
+            corrected = car_document("seq1", 0, 5)
+            corrected.frames[3].boxes[0].length = 9.0  # a car doubling in length for a frame
+            rc = env.client("reviewer-1")
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await rc.review.SubmitReview(review_pb2.SubmitReviewRequest(
+                    lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
+                    idempotency_key="r-1", document_version=review.task.document_version,
+                    verdict=review_pb2.VERDICT_APPROVE, corrected=corrected),
+                    metadata=rc.metadata, timeout=5)
+            assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert "blocking QA finding" in (refused.value.details() or "")
+
+    run(scenario())
+
+
+def test_out_of_range_request_fields_are_invalid_arguments(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings) as env:
+            c, q = env.client("annotator-1"), env.client("qa-1")
+            with pytest.raises(grpc.aio.AioRpcError) as bad_stage:
+                await c.annotator.Lease(annotator_pb2.LeaseRequest(
+                    stage=99), metadata=c.metadata, timeout=5)  # type: ignore[arg-type]
+            assert bad_stage.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            with pytest.raises(grpc.aio.AioRpcError) as bad_page:
+                await q.review.ListSkips(review_pb2.ListSkipsRequest(
+                    project_id="p1", page_size=-1), metadata=q.metadata, timeout=5)
+            assert bad_page.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert tasks_pb2.STAGE_ANNOTATE  # the enum the error message names
+
+    run(scenario())
