@@ -31,6 +31,19 @@ class GrpcRegistrar:
         self.overlap = 0
         self.sequences: list[str] = []
 
+    def check_batch(self, batch_id: str) -> None:
+        """Fail before any decoding when the scheduler is unreachable, the token wrong or the
+        batch not the caller's (hours of work would otherwise end in a refusal)."""
+        from roadlabel.v1 import ops_pb2, ops_pb2_grpc
+
+        try:
+            ops_pb2_grpc.OpsServiceStub(self._channel).GetBatchStatus(
+                ops_pb2.GetBatchStatusRequest(batch_id=batch_id), metadata=self._metadata,
+                timeout=self._deadline)
+        except grpc.RpcError as exc:
+            raise _refused(exc.code(), exc.details(), self._target, f"batch {batch_id}",
+                           "create it (roadlabel batch create) or fix --batch / --token") from None
+
     def register(self, manifest: SequenceManifest, segments: list[tuple[int, int]]) -> None:
         """Register the sequence, its frames and one task per segment (idempotent)."""
         cal = manifest.calibration

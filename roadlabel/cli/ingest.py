@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         limits=_limits(Limits(), args),
     )
     registrar = _registrar(args)
+    if registrar is not None:
+        registrar.check_batch(args.batch)
     progress = ProgressPrinter(sys.stderr)
     if settings.s3.endpoint:  # a configured S3: no embedded services needed
         store = SettingsStore(settings.s3)
@@ -84,9 +86,13 @@ def _limits(base: Any, args: argparse.Namespace) -> Any:
 
 
 def _registrar(args: argparse.Namespace) -> Any:
-    if not args.scheduler:
-        return None
     from roadlabel.errors import ConfigError
+
+    if not args.scheduler:
+        if args.token is not None or args.token_file is not None:
+            raise ConfigError("--token / --token-file given without --scheduler",
+                              "add --scheduler HOST:PORT to register the tasks, or drop the token")
+        return None
     from roadlabel.registrar import GrpcRegistrar
 
     token = _runtime.read_token(args.token, args.token_file)
