@@ -103,6 +103,7 @@ class SchedulerServer:
         if self.options.reflection:
             reflection.enable_server_reflection(
                 (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
+        self._serve_metrics()  # first: a taken port fails before anything else is started
         self.port = self._bind()
         await self._server.start()
         for name in (*SERVICE_NAMES, ""):
@@ -112,9 +113,18 @@ class SchedulerServer:
         self._spawn("queue-gauges", self._gauges_forever())
         self._spawn("ops-loop", OpsLoop.for_service(self.service, self.metrics,
                                                     self.options.ops_interval_s).run_forever())
-        if self.options.metrics_port is not None:
-            self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.host)
         return self.port
+
+    def _serve_metrics(self) -> None:
+        if self.options.metrics_port is None:
+            return
+        try:
+            self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.host)
+        except OSError as exc:
+            raise UserError(f"cannot serve /metrics on {self.options.host}:"
+                            f"{self.options.metrics_port} ({exc.strerror})",
+                            "stop the other process or set ROADLABEL_METRICS_PORT "
+                            "(0 picks a free port)") from None
 
     def _bind(self) -> int:
         address = f"{self.options.host}:{self.options.port}"

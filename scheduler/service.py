@@ -352,6 +352,7 @@ class SchedulerService:
         async with self.pool.acquire() as conn, conn.transaction():
             if await conn.fetchval(q("batch_project"), batch_id) is None:
                 raise NotFound(f"batch '{batch_id}' does not exist; create it first")
+            await _same_plan(conn, batch_id, sequence_id, segments)
             created = await conn.fetchval(q("insert_sequence"), sequence_id, source_uri,
                                           decoder_version, calibration, len(frames))
             await conn.execute(
@@ -467,6 +468,20 @@ def _context(project: str, onto_version: str, doc: LabelDocument) -> dict[str, A
         indices = [f.frame_index for f in doc.frames]
         context.update(first_frame=min(indices), last_frame=max(indices), frames=len(indices))
     return context
+
+
+async def _same_plan(conn: asyncpg.Connection, batch_id: str, sequence_id: str,
+                     segments: list[tuple[int, int]]) -> None:
+    """A sequence re-registered in a batch must bring the segments it has: another plan would
+    add overlapping tasks (frames labelled and paid for twice)."""
+    rows = await conn.fetch(q("sequence_segments"), batch_id, sequence_id)
+    have = [(r["first_frame"], r["end_frame"]) for r in rows]
+    if have and have != sorted(segments):
+        a, b = have[0]
+        raise InvalidArgument([("segments", (
+            f"sequence {sequence_id} is in batch {batch_id} with {len(have)} segments "
+            f"({a}-{b}, ...), not these {len(segments)}; re-run with the segment length and "
+            "overlap it was ingested with, or use another batch"))])
 
 
 def _require_key(key: str) -> None:

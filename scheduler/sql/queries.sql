@@ -77,6 +77,12 @@ FROM unnest($2::integer[], $3::bigint[], $4::double precision[], $5::text[], $6:
      AS f(frame_index, pts, timestamp_s, sha256, object_key, byte_offset, byte_length)
 ON CONFLICT DO NOTHING;
 
+-- name: sequence_segments
+-- The segment plan a sequence is registered with in a batch (gold copies aside).
+SELECT first_frame, end_frame FROM tasks
+WHERE batch_id = $1 AND sequence_id = $2 AND kind <> 'gold'
+ORDER BY first_frame;
+
 -- name: insert_tasks
 INSERT INTO tasks (task_id, batch_id, project_id, sequence_id, first_frame, end_frame, overlap,
                    kind, ontology_version)
