@@ -34,7 +34,7 @@ from scheduler.errors import (
 )
 from scheduler.idempotency import request_digest
 from scheduler.queries import q
-from scheduler.validation import storage_violations, validate_document
+from scheduler.validation import storage_violations, timestamp_violations, validate_document
 from scheduler.workflow import (
     REQUIRED_ANNOTATIONS,
     Stage,
@@ -198,6 +198,7 @@ class SchedulerService:
         violations = validate_document(doc, task["first_frame"], task["end_frame"],
                                        onto.classes, onto.lane_types,
                                        sequence_id=task["sequence_id"])
+        violations += timestamp_violations(doc, _frame_times(task))
         if violations:
             raise InvalidArgument(violations)
         findings = await self._qa_ok(doc)
@@ -256,6 +257,7 @@ class SchedulerService:
             violations = validate_document(corrected, task["first_frame"], task["end_frame"],
                                            onto.classes, onto.lane_types, root="corrected",
                                            sequence_id=task["sequence_id"])
+            violations += timestamp_violations(corrected, _frame_times(task), "corrected")
             if violations:
                 raise InvalidArgument(violations)
             # A correction is new labels: the same inline QA as an annotator's submit.
@@ -461,13 +463,19 @@ class SchedulerService:
 def _context(project: str, onto_version: str, doc: LabelDocument) -> dict[str, Any]:
     """What a document was validated for, for rl_submit to confirm under the task's lock:
     its project and ontology, its sequence, and its frames (distinct, as validated) covering
-    the task's exactly."""
+    the task's exactly, with their frames' timestamps."""
     context: dict[str, Any] = {"project_id": project, "ontology_version": onto_version,
                                "sequence_id": doc.sequence_id}
     if doc.frames:
         indices = [f.frame_index for f in doc.frames]
-        context.update(first_frame=min(indices), last_frame=max(indices), frames=len(indices))
+        context.update(first_frame=min(indices), last_frame=max(indices), frames=len(indices),
+                       times=[[f.frame_index, f.timestamp_s] for f in doc.frames])
     return context
+
+
+def _frame_times(task: dict[str, Any]) -> dict[int, float]:
+    """frame index -> timestamp of a task's frames, as ingest registered them."""
+    return {int(i): float(ts) for i, ts in (task.get("frame_times") or {}).items()}
 
 
 async def _same_plan(conn: asyncpg.Connection, batch_id: str, sequence_id: str,

@@ -91,6 +91,23 @@ def _task_violations(doc: LabelDocument, first_frame: int | None, end_frame: int
     return out
 
 
+TIME_TOLERANCE_S = 1e-4  # clients echo the doubles of Task.frames; only rounding may differ
+
+
+def timestamp_violations(doc: LabelDocument, frame_times: Mapping[int, float],
+                         root: str = "labels") -> list[tuple[str, str]]:
+    """Frames whose timestamp_s is not their frame's (from ingest): QA's speeds and the
+    published timestamps use them, so a client's own guess (a fixed rate, 0) is refused."""
+    out = []
+    for i, frame in enumerate(doc.frames):
+        want = frame_times.get(frame.frame_index)
+        if want is not None and not abs(frame.timestamp_s - want) <= TIME_TOLERANCE_S:
+            out.append((f"{root}.frames[{i}].timestamp_s",
+                        f"{frame.timestamp_s:g} s is not frame {frame.frame_index}'s time "
+                        f"{want:.6g} s: send Task.frames[].timestamp_s as leased"))
+    return out
+
+
 def _spans(indices: list[int]) -> str:
     """Sorted frame indices as 'a-b, c' runs."""
     runs: list[list[int]] = []

@@ -19,7 +19,10 @@ SELECT rl_sweep_expired();
 
 -- name: lease_task
 SELECT l.task_id, l.user_id, t.batch_id, t.sequence_id, t.kind, t.stage, t.first_frame,
-       t.end_frame, t.project_id, t.gold, p.ontology_version
+       t.end_frame, t.project_id, t.gold, p.ontology_version,
+       (SELECT jsonb_object_agg(f.frame_index::text, f.timestamp_s) FROM frames f
+        WHERE f.sequence_id = t.sequence_id AND f.frame_index >= t.first_frame
+          AND f.frame_index < t.end_frame) AS frame_times
 FROM leases l JOIN tasks t ON t.task_id = l.task_id JOIN projects p ON p.project_id = t.project_id
 WHERE l.lease_id = $1::uuid;
 
