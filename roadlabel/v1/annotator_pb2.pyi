@@ -183,8 +183,8 @@ class SubmitRequest(_message.Message):
     active_seconds: _builtins.float
     @_builtins.property
     def labels(self) -> _labels_pb2.LabelDocument:
-        """Every frame of the task (an empty FrameLabels for a frame without labels); sequence_id
-        is the task's, or empty to mean it.
+        """Every frame of the task (an empty FrameLabels for a frame without labels), each with
+        the timestamp_s of Task.frames as leased; sequence_id is the task's, or empty to mean it.
         """
 
     def __init__(
