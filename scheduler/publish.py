@@ -37,6 +37,7 @@ class BatchExport:
     documents: list[LabelDocument]
     lineage: dict[str, Any]
     sequences: list[str]
+    segments: list[dict[str, Any]] = field(default_factory=list)  # per-task lineage
 
 
 def pseudonym(user_id: str, salt: str = "roadlabel") -> str:
@@ -52,6 +53,7 @@ async def gather(pool: asyncpg.Pool, batch_id: str, qa_profile_version: str) -> 
         verdicts = await conn.fetchrow(q("publish_verdicts"), batch_id)
         doubles = [dict(r) for r in await conn.fetch(q("publish_double_annotations"), batch_id)]
         cost = float(await conn.fetchval(q("publish_cost"), batch_id))
+        people = _people_by_task(await conn.fetch(q("publish_people"), batch_id))
     documents = stitch_by_sequence(rows)
     frames = len({(r["sequence_id"], i) for r in rows
                   for i in range(r["first_frame"], r["end_frame"])})
@@ -61,7 +63,7 @@ async def gather(pool: asyncpg.Pool, batch_id: str, qa_profile_version: str) -> 
         "ontology_version": ",".join(sorted({r["ontology_version"] for r in rows})),
         "guideline_version": ",".join(sorted({r["guideline_version"] for r in rows})),
         "qa_profile_version": qa_profile_version,
-        "annotator_ids": sorted({pseudonym(r["annotated_by"]) for r in rows if r["annotated_by"]}),
+        "annotator_ids": sorted({a for p in people.values() for a in p["annotators"]}),
         "task_ids": [r["task_id"] for r in rows],
         "tasks_total": int(totals["total"]),
         "tasks_accepted": int(totals["accepted"]),
@@ -70,7 +72,31 @@ async def gather(pool: asyncpg.Pool, batch_id: str, qa_profile_version: str) -> 
         "double_annotated_tasks": len(_doubly_annotated(doubles)),
         "cost_per_frame": cost / frames if frames else 0.0,
     }
-    return BatchExport(documents, lineage, sorted({r["sequence_id"] for r in rows}))
+    segments = [_segment_lineage(r, people.get(r["task_id"], {})) for r in rows]
+    return BatchExport(documents, lineage, sorted({r["sequence_id"] for r in rows}), segments)
+
+
+def _people_by_task(rows: list[Any]) -> dict[str, dict[str, list[str]]]:
+    """task id -> pseudonyms of who submitted at each stage, first submission first."""
+    out: dict[str, dict[str, list[str]]] = defaultdict(
+        lambda: {"annotators": [], "reviewers": [], "qa": []})
+    role = {"annotate": "annotators", "review": "reviewers", "qa": "qa"}
+    for r in rows:
+        names = out[r["task_id"]][role.get(r["stage"], "annotators")]
+        if pseudonym(r["user_id"]) not in names:
+            names.append(pseudonym(r["user_id"]))
+    return dict(out)
+
+
+def _segment_lineage(row: dict[str, Any], people: dict[str, list[str]]) -> dict[str, Any]:
+    """What the dataset records about one accepted segment, beside its labels."""
+    from roadlabel.versioning.layout import segment_path
+
+    return {"path": segment_path(row["sequence_id"], row["first_frame"], row["end_frame"]),
+            "task_id": row["task_id"], "model_version": row["model_version"] or "",
+            "ontology_version": row["ontology_version"],
+            "annotators": people.get("annotators", []), "reviewers": people.get("reviewers", []),
+            "qa": people.get("qa", [])}
 
 
 def stitch_by_sequence(rows: list[dict[str, Any]]) -> list[LabelDocument]:
@@ -126,12 +152,17 @@ def _doubly_annotated(doubles: list[dict[str, Any]]) -> list[list[LabelDocument]
 
 
 def publish(vs: Any, batch_id: str, export: BatchExport, read_manifest: ManifestReader) -> list[str]:
-    """Commit the export to the batch branch; idempotent (blocking: run it in a thread)."""
-    from roadlabel.versioning import publish_batch
+    """Commit the export (labels, manifests, per-segment lineage) to the batch branch;
+    idempotent (blocking: run it in a thread)."""
+    from roadlabel.versioning import publish_objects
+    from roadlabel.versioning.layout import batch_objects, dumps, lineage_path
 
     manifests = [read_manifest(seq) for seq in export.sequences]
     lineage = {k: v for k, v in export.lineage.items() if v is not None}
-    ids: list[str] = publish_batch(vs, batch_id, export.documents, manifests, lineage)
+    objects = batch_objects(export.documents, manifests)
+    objects[lineage_path(batch_id)] = dumps({"batch_id": batch_id, **lineage,
+                                             "segments": export.segments})
+    ids: list[str] = publish_objects(vs, batch_id, objects, lineage)
     return ids
 
 

@@ -15,6 +15,8 @@ object-level merge only conflicts when two batches really labelled the same segm
     exports/<format>/...          files written by roadlabel.exports (one folder per format)
     splits/<split>.txt            sequence ids of train / val / test, one per line, sorted
     cards/dataset_card.json|.md   the dataset card of the latest snapshot
+    lineage/<batch_id>.json       per segment of a batch: task id, who annotated, reviewed and
+                                  QA-checked it (pseudonymous), model and ontology versions
 
 Annotation JSON is compact with sorted keys and one frame per line; manifests are
 ``to_json()`` as is; cards are indented. The same labels give the same bytes (idempotent
@@ -40,6 +42,7 @@ MANIFESTS = "manifests/"
 EXPORTS = "exports/"
 SPLITS = "splits/"
 CARDS = "cards/"
+LINEAGE = "lineage/"
 CARD_JSON = CARDS + "dataset_card.json"
 CARD_MD = CARDS + "dataset_card.md"
 
@@ -59,7 +62,7 @@ def annotation_path(doc: LabelDocument) -> str:
     indices = doc.frame_indices
     end = (max(indices) + 1) if indices else doc.first_frame
     first = min([doc.first_frame, *indices])
-    return f"{ANNOTATIONS}{check_sequence_id(doc.sequence_id)}/{first:06d}-{end:06d}.json"
+    return segment_path(doc.sequence_id, first, end)
 
 
 def parquet_paths(doc: LabelDocument) -> tuple[str, str]:
@@ -72,6 +75,16 @@ def parse_annotation_path(path: str) -> tuple[str, int, int] | None:
     """(sequence_id, first_frame, end_frame) of an annotation path, None for other paths."""
     m = _ANNOTATION.fullmatch(path)
     return (m["seq"], int(m["first"]), int(m["end"])) if m else None
+
+
+def segment_path(sequence_id: str, first_frame: int, end_frame: int) -> str:
+    """Path of the annotation object of a segment [first_frame, end_frame)."""
+    return f"{ANNOTATIONS}{check_sequence_id(sequence_id)}/{first_frame:06d}-{end_frame:06d}.json"
+
+
+def lineage_path(batch_id: str) -> str:
+    """Path of a batch's per-segment lineage."""
+    return f"{LINEAGE}{check_sequence_id(batch_id)}.json"
 
 
 def manifest_path(sequence_id: str) -> str:

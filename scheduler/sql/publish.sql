@@ -32,3 +32,10 @@ SELECT COALESCE(sum(cost), 0) AS cost FROM cost_ledger WHERE batch_id = $1;
 SELECT t.batch_id FROM tasks t WHERE t.kind <> 'gold'
 GROUP BY t.batch_id HAVING bool_and(t.stage = 'accepted')
 ORDER BY t.batch_id;
+
+-- name: publish_people
+-- Who annotated, reviewed and QA-checked each accepted task (every submission, in order).
+SELECT s.task_id, s.stage, s.user_id
+FROM submissions s JOIN tasks t ON t.task_id = s.task_id
+WHERE t.batch_id = $1 AND t.stage = 'accepted' AND t.kind <> 'gold'
+ORDER BY s.task_id, s.created_at;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from roadlabel.manifest import SequenceManifest
 from roadlabel.v1 import review_pb2
 from roadlabel.versioning import GitVersioning
 from roadlabel.versioning.nightly import run_nightly
-from scheduler.publish import complete_batches, publish_batches
+from scheduler.publish import complete_batches, pseudonym, publish_batches
 from tests.integration.conftest import run
 from tests.integration.scheduler.harness import Env, register, scheduler_env
 from tests.integration.scheduler.test_lease_flow import lease, submit
@@ -51,6 +52,13 @@ def test_a_finished_batch_is_published_once_and_merges_under_default_gates(
             assert (first.tasks_accepted, first.tasks_total) == (1, 1)
             meta = vs.get_commit("batch-done").metadata
             assert meta["double_annotated_tasks"] == "0" and "agreement" not in meta
+            lineage = json.loads(vs.read_object("batch-done", "lineage/done.json"))
+            [segment] = lineage["segments"]
+            assert segment["path"] == "annotations/seq1/000000-000005.json"
+            assert segment["task_id"] == "done/seq1/000000-000005"
+            assert segment["annotators"] == [pseudonym("annotator-1")]
+            assert segment["reviewers"] == [pseudonym("reviewer-1")] and segment["qa"] == []
+            assert lineage["annotator_ids"] == [pseudonym("annotator-1")]
             [again] = await publish_batches(pool, vs, ["done"], _manifest, "qa-1")
             assert again.up_to_date and vs.resolve("batch-done") == first.commits[-1]
             [missing] = await publish_batches(pool, vs, ["nope"], _manifest, "qa-1")
