@@ -28,6 +28,7 @@ COMMANDS = (
     "gold",
     "publish",
     "merge_nightly",
+    "images",
     "status",
     "report",
     "plan",
