@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import grpc
@@ -14,6 +15,15 @@ from roadlabel.v1 import (
 )
 
 DEFAULT_DEADLINE_S = 10.0
+# The scheduler answers UNAVAILABLE for "retry" (database restarting, replica draining):
+# every call is retried with backoff within its deadline. Safe: Submit and SubmitReview are
+# replay-safe by idempotency key, registrations are idempotent, and a Lease whose answer was
+# lost only holds a task until its TTL.
+SERVICE_CONFIG = json.dumps({"methodConfig": [{
+    "name": [{}],
+    "retryPolicy": {"maxAttempts": 5, "initialBackoff": "0.1s", "maxBackoff": "2s",
+                    "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]},
+}]})
 
 
 def _metadata(token: str) -> tuple[tuple[str, str], ...]:
@@ -66,6 +76,7 @@ def connect(target: str, token: str, deadline_s: float = DEFAULT_DEADLINE_S, *,
     options: list[tuple[str, int | str]] = [
         ("grpc.max_receive_message_length", 32 * 1024 * 1024),
         ("grpc.enable_retries", 1),
+        ("grpc.service_config", SERVICE_CONFIG),
         ("grpc.keepalive_time_ms", 30_000),
     ]
     if tls_ca is None:
