@@ -43,8 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="batch to show (repeatable; default: every open batch)")
     p.add_argument("--once", action="store_true", help="print one table and exit")
     p.add_argument("--interval", type=float, default=2.0, help="refresh period in seconds")
-    p.add_argument("--server", help="read OpsService at HOST:PORT instead of the database")
-    p.add_argument("--token-file", type=Path, help="file holding an ops bearer token (--server)")
+    p.add_argument("--scheduler", "--server", dest="server", metavar="HOST:PORT",
+                   help="read OpsService of a scheduler instead of the database")
+    p.add_argument("--token", help="ops bearer token for --scheduler (or ROADLABEL_TOKEN)")
+    p.add_argument("--token-file", type=Path, help="file holding an ops bearer token")
     p.set_defaults(func=run)
 
 
@@ -56,6 +58,12 @@ def _span(seconds: float) -> str:
     return f"{sign}{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{sign}{s // 60}m{s % 60:02d}s"
 
 
+def _eta(r: Row, now: datetime) -> str:
+    if r.frames_total and r.frames_accepted >= r.frames_total:
+        return "done"
+    return "-" if r.eta is None else _span(max(0.0, (r.eta - now).total_seconds()))
+
+
 def render_table(rows: list[Row], now: datetime) -> str:
     """The table as text; times are shown relative to now."""
     head = ("BATCH", "ACCEPTED", "DONE", "FRAMES/H", "ETA IN", "DEADLINE IN", "RISK", "PRIO",
@@ -65,7 +73,7 @@ def render_table(rows: list[Row], now: datetime) -> str:
         done = r.frames_accepted / r.frames_total if r.frames_total else 0.0
         lines.append((
             r.batch_id, f"{r.frames_accepted}/{r.frames_total}", f"{done:.0%}",
-            f"{r.per_hour:,.0f}", "-" if r.eta is None else _span((r.eta - now).total_seconds()),
+            f"{r.per_hour:,.0f}", _eta(r, now),
             _span((r.deadline - now).total_seconds()), "AT RISK" if r.at_risk else "ok",
             str(r.priority), f"{r.cost_per_frame:.4f}", f"{r.projected:.4f}",
             "-" if r.target is None else f"{r.target:.2f}"))
@@ -84,10 +92,10 @@ def run(args: argparse.Namespace) -> int:
     if args.interval <= 0:
         raise UserError(f"--interval {args.interval} is not positive", "give seconds > 0")
     if args.server:
-        if not args.batch or args.token_file is None:
-            raise UserError("--server needs --batch and --token-file",
-                            "name the batches and a file with an ops token")
-        token = _runtime.read_token(None, args.token_file) or ""
+        token = _runtime.read_token(args.token, args.token_file)
+        if not args.batch or not token:
+            raise UserError("--scheduler needs --batch and an ops token",
+                            "name the batches; pass --token, --token-file or ROADLABEL_TOKEN")
         work = show_from_server(args, token)
     else:
         work = show_from_database(args, settings)
@@ -122,6 +130,10 @@ async def show_from_database(args: argparse.Namespace, settings: Any) -> None:
                     ids = args.batch or [r["batch_id"]
                                          for r in await conn.fetch(q("ops_open_batches"))]
                     figures = await schema_hint(read_figures(conn, ids, cfg))
+                unknown = sorted(set(args.batch) - {f.batch_id for f in figures})
+                if unknown:
+                    raise UserError(f"no batch {', '.join(unknown)}",
+                                    "check the id (roadlabel status lists open batches)")
                 rows = [Row(f.batch_id, f.frames_accepted, f.frames_total,
                             f.accepted_frames_per_hour, f.eta, f.deadline, f.at_risk, f.priority,
                             f.cost_per_frame, f.projected_cost_per_frame, f.target_cost_per_frame)

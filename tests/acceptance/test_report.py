@@ -143,6 +143,9 @@ def test_report_renders_every_plot_with_data_in_chromium(cli, tmp_path: Path) ->
         assert "(no open batches)" in status.out  # b1 is done
         status = cli("status", "--once", "--batch", "b1", env={"ROADLABEL_DATABASE_URL": url})
         assert f"{FRAMES + OVERLAP * 9}/{FRAMES + OVERLAP * 9}" in status.out, status.out
+        assert " done " in status.out  # a finished batch has no ETA left
+        missing = cli("status", "--once", "--batch", "nope", env={"ROADLABEL_DATABASE_URL": url})
+        assert missing.code == 2 and "no batch nope" in missing.err
     finally:
         pg.stop("immediate")
     html = out.read_text()

@@ -64,6 +64,8 @@ def test_status_table_shows_relative_times_and_risk() -> None:
     assert "AT RISK" in lines[1] and "0.6100" in lines[1]
     assert " - " in lines[2] and "1d00h" in lines[2]
     assert render_table([], now).endswith("(no open batches)")
+    finished = Row("b-done", 10, 10, 50.0, now - timedelta(minutes=3), now, False, 0, 0, 0, None)
+    assert render_table([finished], now).splitlines()[1].split()[4] == "done"  # not "-3m00s"
 
 
 @pytest.mark.parametrize("value", [float("inf")])
