@@ -30,6 +30,7 @@ from scheduler.errors import (
     PermissionDenied,
     QARefused,
     Retryable,
+    SchedulerError,
     StaleContext,
 )
 from scheduler.idempotency import request_digest
@@ -402,10 +403,13 @@ class SchedulerService:
         """Mix a copy of an accepted task, its labels as the known answer, into a batch."""
         async with connection(self.pool) as conn:
             task_id = await conn.fetchval(q("create_gold_task"), accepted_task_id, batch_id)
-        if task_id is None:
-            raise NotFound(f"task {accepted_task_id} is not accepted with labels, or batch "
-                           f"{batch_id} does not exist, or the gold task already exists")
-        return str(task_id)
+            if task_id is None:
+                why = dict(await conn.fetchrow(q("gold_diagnosis"), accepted_task_id, batch_id))
+        if task_id is not None:
+            return str(task_id)
+        if why["existing"]:
+            return str(why["existing"])  # added before: the same answer, nothing new
+        raise _gold_refusal(accepted_task_id, batch_id, why)
 
     async def gold_scores(self, batch_id: str) -> dict[str, tuple[float, int]]:
         """Mean gold score and number of gold tasks per annotator of a batch."""
@@ -490,6 +494,23 @@ async def _same_plan(conn: asyncpg.Connection, batch_id: str, sequence_id: str,
             f"sequence {sequence_id} is in batch {batch_id} with {len(have)} segments "
             f"({a}-{b}, ...), not these {len(segments)}; re-run with the segment length and "
             "overlap it was ingested with, or use another batch"))])
+
+
+def _gold_refusal(task_id: str, batch_id: str, why: dict[str, Any]) -> SchedulerError:
+    """The one reason a gold copy of task_id cannot go into batch_id."""
+    if why["stage"] is None:
+        return NotFound(f"task {task_id} does not exist")
+    if why["stage"] != "accepted" or not why["has_labels"]:
+        return IllegalTransition(f"task {task_id} is at stage {why['stage']}: only an accepted "
+                                 "task's labels can be a known answer")
+    if why["batch_project"] is None:
+        return NotFound(f"batch {batch_id} does not exist; create it first")
+    if why["batch_project"] != why["task_project"]:
+        return InvalidArgument([("batch_id", (
+            f"batch {batch_id} is in project {why['batch_project']}, task {task_id} in "
+            f"{why['task_project']}: gold tasks stay within their project"))])
+    return IllegalTransition(f"batch {batch_id} already has a task for these frames of "
+                             f"{task_id}'s sequence (its own batch?); pick another batch")
 
 
 def _require_key(key: str) -> None:

@@ -177,8 +177,16 @@ SELECT 'gold/' || $2 || '/' || t.task_id, $2, b.project_id, t.sequence_id, t.fir
        t.end_frame, t.overlap, 'gold', t.document, t.prelabels, t.ontology_version
 FROM tasks t JOIN batches b ON b.batch_id = $2
 WHERE t.task_id = $1 AND t.stage = 'accepted' AND t.document IS NOT NULL
+  AND t.project_id = b.project_id
 ON CONFLICT DO NOTHING
 RETURNING task_id;
+
+-- name: gold_diagnosis
+-- Why create_gold_task made nothing: the source task, the batch, and an existing gold copy.
+SELECT t.stage, t.project_id AS task_project, t.document IS NOT NULL AS has_labels,
+       (SELECT b.project_id FROM batches b WHERE b.batch_id = $2) AS batch_project,
+       (SELECT g.task_id FROM tasks g WHERE g.task_id = 'gold/' || $2 || '/' || $1) AS existing
+FROM (SELECT 1) AS one LEFT JOIN tasks t ON t.task_id = $1;
 
 -- name: gold_scores
 SELECT payload->>'user' AS user_id, avg((payload->>'score')::double precision) AS score,

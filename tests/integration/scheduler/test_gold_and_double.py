@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import grpc
 import pytest
 
 from roadlabel.config import S3Settings
 from roadlabel.v1 import review_pb2, tasks_pb2
+from scheduler.admin import create_batch
+from scheduler.errors import IllegalTransition, InvalidArgument
 from tests.integration.conftest import run
 from tests.integration.scheduler.harness import car_document, register, scheduler_env
 from tests.integration.scheduler.test_lease_flow import lease, submit
@@ -48,6 +52,14 @@ def test_gold_task_is_unmarked_scored_and_kept_out_of_the_batch(
             await register(env, batch="b1", sequence="seq2", n_frames=10, segment=5, overlap=0)
             service = env.replica.server.service
             gold_id = await service.add_gold_task(task_id, "b1")
+            assert await service.add_gold_task(task_id, "b1") == gold_id  # a re-run: same id
+            await create_batch(env.replica.pool, "other", "p2", datetime.now(UTC), 0)
+            with pytest.raises(InvalidArgument, match="gold tasks stay within their project"):
+                await service.add_gold_task(task_id, "other")
+            with pytest.raises(IllegalTransition, match="already has a task for these frames"):
+                await service.add_gold_task(task_id, "b0")
+            with pytest.raises(IllegalTransition, match="only an accepted task"):
+                await service.add_gold_task("b1/seq2/000000-000005", "b0")
             seen: dict[str, list[str]] = {"annotator-1": [], "annotator-2": []}
             for user, dx in (("annotator-1", 1.0), ("annotator-2", 3.0)):
                 while True:
