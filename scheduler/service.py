@@ -26,6 +26,7 @@ from scheduler.errors import (
     DraftNotSaved,
     IllegalTransition,
     InvalidArgument,
+    LeaseLost,
     NotFound,
     PermissionDenied,
     QARefused,
@@ -168,10 +169,13 @@ class SchedulerService:
         body = document_to_dict(doc)
         call = _Call(lease_id, token, key, version, active_s,
                      request_digest(version, body, str(Verdict.SUBMIT), []))
-        result = await self._submit_optimistic(who, call, doc, body) \
-            if len(who.projects) == 1 else None
-        if result is None:
-            result = await self._submit_checked(who, call, doc, body)
+        try:
+            result = await self._submit_optimistic(who, call, doc, body) \
+                if len(who.projects) == 1 else None
+            if result is None:
+                result = await self._submit_checked(who, call, doc, body)
+        except LeaseLost as exc:
+            raise await self._keep_late_work(who, call, body, exc) from None
         if result.get("kind") == "gold" and result.get("gold") and not result["replayed"]:
             await self._record_gold(result, who.user_id, doc)
         return result
@@ -208,6 +212,18 @@ class SchedulerService:
         if result is None:
             raise Retryable("the project's ontology changed during this submit; retry")
         return result
+
+    async def _keep_late_work(self, who: Caller, call: _Call, body: dict[str, Any],
+                              lost: LeaseLost) -> LeaseLost:
+        """Labels submitted on a lapsed lease become the task's draft while nobody has leased
+        it since; the error says whether they were kept and what to do."""
+        async with connection(self.pool) as conn:
+            kept = await conn.fetchval(q("keep_expired_work"), _uuid(call.lease_id),
+                                       who.user_id, body)
+        if kept is None:
+            return LeaseLost(f"{lost}; Lease again for a task")
+        return LeaseLost(f"{lost}; your labels were kept as the task's draft: Lease again to "
+                         "resume them (whoever leases the task next starts from them)")
 
     async def _qa_ok(self, doc: LabelDocument) -> list[dict[str, Any]]:
         """QA findings of a document; raises QARefused when any of them blocks it."""

@@ -193,3 +193,15 @@ SELECT payload->>'user' AS user_id, avg((payload->>'score')::double precision) A
        count(*) AS n
 FROM events WHERE kind = 'gold_score' AND batch_id = $1
 GROUP BY payload->>'user' ORDER BY 1;
+
+-- name: keep_expired_work
+-- A submit that arrived after its lease expired: while nobody has leased the task since (its
+-- fencing token is still the lease's) and it is still being annotated, the labels become the
+-- task's draft, so that they are resumed with the next Lease instead of lost.
+INSERT INTO drafts AS d (task_id, user_id, document)
+SELECT l.task_id, l.user_id, $3::jsonb FROM leases l JOIN tasks t ON t.task_id = l.task_id
+WHERE l.lease_id = $1::uuid AND l.user_id = $2 AND l.state IN ('active', 'expired')
+  AND t.fencing_token = l.fencing_token AND t.stage = l.stage AND t.stage = 'annotate'
+ON CONFLICT (task_id) DO UPDATE SET document = EXCLUDED.document, user_id = EXCLUDED.user_id,
+    version = d.version + 1, saved_at = now()
+RETURNING task_id;

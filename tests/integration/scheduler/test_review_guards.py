@@ -90,3 +90,24 @@ def test_out_of_range_request_fields_are_invalid_arguments(
             assert tasks_pb2.STAGE_ANNOTATE  # the enum the error message names
 
     run(scenario())
+
+
+def test_labels_submitted_just_after_the_lease_lapsed_are_kept_as_the_draft(
+        database_url: str, s3_settings: S3Settings) -> None:
+    import asyncio
+
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings, lease_ttl_s=1.0) as env:
+            await register(env, n_frames=5, segment=5, overlap=0)
+            leased = await lease(env, "annotator-1")
+            await asyncio.sleep(1.6)  # the annotator's laptop slept through the heartbeats
+            with pytest.raises(grpc.aio.AioRpcError) as late:
+                await submit(env, "annotator-1", leased, doc=car_document("seq1", 0, 5, dx=2.0))
+            assert late.value.code() == grpc.StatusCode.ABORTED
+            assert "kept as the task's draft: Lease again" in (late.value.details() or "")
+            again = await lease(env, "annotator-1")
+            assert again.task.task_id == leased.task.task_id
+            assert [f.boxes[0].center.x for f in again.task.draft.frames] == [
+                10.0 + 2.0 * i for i in range(5)]
+
+    run(scenario())
