@@ -265,8 +265,10 @@ class SchedulerService:
         if who.role not in ("reviewer", "qa", "admin"):
             raise PermissionDenied(f"role '{who.role}' may not approve or reject work")
         _require_key(key)
+        comments = [c.strip() for c in comments if c.strip()]
         if verdict is Verdict.REJECT and not comments:
-            raise InvalidArgument([("comments", "a rejection needs at least one comment")])
+            raise InvalidArgument([("comments", "a rejection needs at least one comment that "
+                                                "says what to fix")])
         task = await self._lease_task(lease_id)
         body, findings = None, list[dict[str, Any]]()
         if corrected is not None:

@@ -111,3 +111,23 @@ def test_labels_submitted_just_after_the_lease_lapsed_are_kept_as_the_draft(
                 10.0 + 2.0 * i for i in range(5)]
 
     run(scenario())
+
+
+def test_a_rejection_with_only_blank_comments_is_refused(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings) as env:
+            await register(env, n_frames=5, segment=5, overlap=0)
+            await submit(env, "annotator-1", await lease(env, "annotator-1"))
+            review = await lease(env, "reviewer-1")
+            rc = env.client("reviewer-1")
+            with pytest.raises(grpc.aio.AioRpcError) as blank:
+                await rc.review.SubmitReview(review_pb2.SubmitReviewRequest(
+                    lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
+                    idempotency_key="r-blank", document_version=review.task.document_version,
+                    verdict=review_pb2.VERDICT_REJECT, comments=["", "  "]),
+                    metadata=rc.metadata, timeout=5)
+            assert blank.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "says what to fix" in (blank.value.details() or "")
+
+    run(scenario())
