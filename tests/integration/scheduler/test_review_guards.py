@@ -131,3 +131,26 @@ def test_a_rejection_with_only_blank_comments_is_refused(
             assert "says what to fix" in (blank.value.details() or "")
 
     run(scenario())
+
+
+def test_whoever_reviewed_a_task_never_qa_checks_it_even_as_admin(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings, qa_sample_rate=1.0) as env:
+            env.tokens["admin-1"] = await add_user(env.replica.pool, "admin-1", "admin", ["p1"])
+            await register(env, n_frames=5, segment=5, overlap=0)
+            await submit(env, "annotator-1", await lease(env, "annotator-1"))
+            review = await lease(env, "admin-1", tasks_pb2.STAGE_REVIEW)
+            ac = env.client("admin-1")
+            done = await ac.review.SubmitReview(review_pb2.SubmitReviewRequest(
+                lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
+                idempotency_key="a-1", document_version=review.task.document_version,
+                verdict=review_pb2.VERDICT_APPROVE), metadata=ac.metadata, timeout=5)
+            assert done.next_stage == tasks_pb2.STAGE_QA
+            with pytest.raises(grpc.aio.AioRpcError) as own:
+                await lease(env, "admin-1", tasks_pb2.STAGE_QA)
+            assert own.value.code() == grpc.StatusCode.NOT_FOUND
+            qa = await lease(env, "qa-1")
+            assert qa.task.task_id == review.task.task_id
+
+    run(scenario())
