@@ -165,6 +165,9 @@ class SchedulerService:
         against the task under its lock. Otherwise (or when that context was stale) the task
         is looked up first and the document validated against it exactly.
         """
+        if who.role in ("reviewer", "qa"):
+            raise PermissionDenied(f"role '{who.role}' gives verdicts: approve or reject with "
+                                   "ReviewService.SubmitReview (corrected labels go there too)")
         _require_key(key)
         body = document_to_dict(doc)
         call = _Call(lease_id, token, key, version, active_s,

@@ -154,3 +154,18 @@ def test_whoever_reviewed_a_task_never_qa_checks_it_even_as_admin(
             assert qa.task.task_id == review.task.task_id
 
     run(scenario())
+
+
+def test_a_reviewer_calling_submit_is_pointed_at_submit_review(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings) as env:
+            await register(env, n_frames=5, segment=5, overlap=0)
+            await submit(env, "annotator-1", await lease(env, "annotator-1"))
+            review = await lease(env, "reviewer-1")
+            with pytest.raises(grpc.aio.AioRpcError) as wrong_rpc:
+                await submit(env, "reviewer-1", review)
+            assert wrong_rpc.value.code() == grpc.StatusCode.PERMISSION_DENIED
+            assert "ReviewService.SubmitReview" in (wrong_rpc.value.details() or "")
+
+    run(scenario())
