@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from roadlabel import ontology
 from roadlabel.client import Client, connect
 from roadlabel.config import S3Settings
 from roadlabel.objectstore import MinioStore
-from roadlabel.v1 import ingest_pb2, labels_pb2
+from roadlabel.v1 import annotator_pb2, ingest_pb2, labels_pb2, review_pb2, tasks_pb2
 from scheduler.admin import add_user, create_project
 from scheduler.app import Replica, start_replica
 from scheduler.server import ServerOptions
@@ -114,3 +115,42 @@ def field_violations(error: grpc.aio.AioRpcError) -> list[str]:
     detail = error_details_pb2.BadRequest()
     assert status is not None and status.details[0].Unpack(detail)
     return [v.field for v in detail.field_violations]
+
+
+async def lease(env: Env, user: str, stage: int = tasks_pb2.STAGE_UNSPECIFIED
+                ) -> annotator_pb2.LeaseResponse:
+    """Lease a task as ``user`` (any stage their role allows, or ``stage``)."""
+    c = env.client(user)
+    return await c.annotator.Lease(annotator_pb2.LeaseRequest(stage=stage),  # type: ignore[arg-type]
+                                   metadata=c.metadata, timeout=10)
+
+
+async def submit(env: Env, user: str, leased: annotator_pb2.LeaseResponse,
+                 doc: labels_pb2.LabelDocument | None = None, key: str | None = None,
+                 version: int | None = None, token: int | None = None,
+                 dx: float = 1.0) -> annotator_pb2.SubmitResponse:
+    """Submit labels on a lease: ``doc``, else a plausible car over the task's frames."""
+    c = env.client(user)
+    t = leased.task
+    return await c.annotator.Submit(annotator_pb2.SubmitRequest(
+        lease_id=leased.lease.lease_id,
+        fencing_token=leased.lease.fencing_token if token is None else token,
+        idempotency_key=key or str(uuid.uuid4()),
+        document_version=t.document_version if version is None else version,
+        labels=doc or car_document(t.sequence_id, t.first_frame, t.end_frame, dx=dx)),
+        metadata=c.metadata, timeout=10)
+
+
+async def review(env: Env, user: str, leased: annotator_pb2.LeaseResponse,
+                 verdict: int = review_pb2.VERDICT_APPROVE, key: str | None = None,
+                 comments: Sequence[str] = (), corrected: labels_pb2.LabelDocument | None = None
+                 ) -> review_pb2.SubmitReviewResponse:
+    """Approve (or give ``verdict``) on a review or QA lease."""
+    c = env.client(user)
+    request = review_pb2.SubmitReviewRequest(
+        lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token,
+        idempotency_key=key or str(uuid.uuid4()), document_version=leased.task.document_version,
+        verdict=verdict, comments=list(comments))  # type: ignore[arg-type]
+    if corrected is not None:
+        request.corrected.CopyFrom(corrected)
+    return await c.review.SubmitReview(request, metadata=c.metadata, timeout=10)

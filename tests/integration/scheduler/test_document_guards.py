@@ -18,15 +18,10 @@ from tests.integration.scheduler.harness import (
     Env,
     car_document,
     field_violations,
+    lease,
     register,
     scheduler_env,
 )
-
-
-async def lease(env: Env, user: str) -> Any:
-    c = env.client(user)
-    return await c.annotator.Lease(annotator_pb2.LeaseRequest(), metadata=c.metadata,
-                                   timeout=5)
 
 
 async def submit(env: Env, user: str, leased: Any, doc: labels_pb2.LabelDocument | None,

@@ -10,10 +10,11 @@ from tests.integration.conftest import run
 from tests.integration.scheduler.harness import (
     car_document,
     field_violations,
+    lease,
     register,
     scheduler_env,
+    submit,
 )
-from tests.integration.scheduler.test_lease_flow import lease, submit
 
 
 def test_a_document_with_guessed_timestamps_is_refused_naming_each_frame(

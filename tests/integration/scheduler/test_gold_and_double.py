@@ -8,12 +8,18 @@ import grpc
 import pytest
 
 from roadlabel.config import S3Settings
-from roadlabel.v1 import review_pb2, tasks_pb2
+from roadlabel.v1 import tasks_pb2
 from scheduler.admin import create_batch
 from scheduler.errors import IllegalTransition, InvalidArgument
 from tests.integration.conftest import run
-from tests.integration.scheduler.harness import car_document, register, scheduler_env
-from tests.integration.scheduler.test_lease_flow import lease, submit
+from tests.integration.scheduler.harness import (
+    car_document,
+    lease,
+    register,
+    review,
+    scheduler_env,
+    submit,
+)
 
 
 def test_double_task_needs_two_annotators_who_never_see_each_other(
@@ -43,12 +49,7 @@ def test_gold_task_is_unmarked_scored_and_kept_out_of_the_batch(
             [task_id] = await register(env, batch="b0", n_frames=5, segment=5, overlap=0)
             leased = await lease(env, "annotator-1")
             await submit(env, "annotator-1", leased, doc=car_document("seq1", 0, 5))
-            review = await lease(env, "reviewer-1")
-            rc = env.client("reviewer-1")
-            await rc.review.SubmitReview(review_pb2.SubmitReviewRequest(
-                lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
-                idempotency_key="r", document_version=review.task.document_version,
-                verdict=review_pb2.VERDICT_APPROVE), metadata=rc.metadata, timeout=5)
+            await review(env, "reviewer-1", await lease(env, "reviewer-1"))
             await register(env, batch="b1", sequence="seq2", n_frames=10, segment=5, overlap=0)
             service = env.replica.server.service
             gold_id = await service.add_gold_task(task_id, "b1")

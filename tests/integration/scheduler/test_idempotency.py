@@ -11,40 +11,17 @@ import grpc
 import pytest
 
 from roadlabel.config import S3Settings
-from roadlabel.v1 import annotator_pb2, review_pb2
+from roadlabel.v1 import review_pb2
 from tests.integration.conftest import run
 from tests.integration.scheduler.harness import (
     Env,
-    car_document,
     field_violations,
+    lease,
     register,
+    review,
     scheduler_env,
+    submit,
 )
-
-
-async def lease(env: Env, user: str) -> Any:
-    c = env.client(user)
-    return await c.annotator.Lease(annotator_pb2.LeaseRequest(), metadata=c.metadata,
-                                   timeout=5)
-
-
-async def submit(env: Env, user: str, leased: Any, key: str, dx: float = 1.0) -> Any:
-    c = env.client(user)
-    t = leased.task
-    return await c.annotator.Submit(annotator_pb2.SubmitRequest(
-        lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token,
-        idempotency_key=key, document_version=t.document_version,
-        labels=car_document(t.sequence_id, t.first_frame, t.end_frame, dx=dx)),
-        metadata=c.metadata, timeout=10)
-
-
-async def review(env: Env, user: str, leased: Any, key: str, approve: bool) -> Any:
-    c = env.client(user)
-    return await c.review.SubmitReview(review_pb2.SubmitReviewRequest(
-        lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token,
-        idempotency_key=key, document_version=leased.task.document_version,
-        verdict=review_pb2.VERDICT_APPROVE if approve else review_pb2.VERDICT_REJECT,
-        comments=[] if approve else ["wrong"]), metadata=c.metadata, timeout=10)
 
 
 def assert_key_refused(error: grpc.aio.AioRpcError) -> None:
@@ -104,9 +81,10 @@ def test_a_review_key_reused_for_another_task_is_refused(database_url: str,
                 await submit(env, "annotator-1", await lease(env, "annotator-1"),
                              key=str(uuid.uuid4()))
             r1, r2 = await lease(env, "reviewer-1"), await lease(env, "reviewer-1")
-            await review(env, "reviewer-1", r1, "r-1", approve=True)
+            await review(env, "reviewer-1", r1, key="r-1")
             with pytest.raises(grpc.aio.AioRpcError) as reused:
-                await review(env, "reviewer-1", r2, "r-1", approve=False)
+                await review(env, "reviewer-1", r2, review_pb2.VERDICT_REJECT, key="r-1",
+                             comments=["wrong"])
             assert_key_refused(reused.value)
             row = await stored(env, r2.task.task_id)
             assert (row["stage"], row["leased"]) == ("review", True)

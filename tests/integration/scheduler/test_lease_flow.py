@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import grpc
 import pytest
@@ -16,28 +15,11 @@ from tests.integration.conftest import run
 from tests.integration.scheduler.harness import (
     car_document,
     field_violations,
+    lease,
     register,
     scheduler_env,
+    submit,
 )
-
-
-async def lease(env, user, stage=tasks_pb2.STAGE_UNSPECIFIED):  # type: ignore[no-untyped-def]
-    c = env.client(user)
-    return await c.annotator.Lease(annotator_pb2.LeaseRequest(stage=stage),
-                                   metadata=c.metadata, timeout=5)
-
-
-async def submit(env, user, leased, doc=None, key=None, version=None,  # type: ignore[no-untyped-def]
-                 token=None):
-    c = env.client(user)
-    t = leased.task
-    return await c.annotator.Submit(annotator_pb2.SubmitRequest(
-        lease_id=leased.lease.lease_id,
-        fencing_token=leased.lease.fencing_token if token is None else token,
-        idempotency_key=key or str(uuid.uuid4()),
-        document_version=t.document_version if version is None else version,
-        labels=doc or car_document(t.sequence_id, t.first_frame, t.end_frame)),
-        metadata=c.metadata, timeout=5)
 
 
 def test_lease_returns_task_with_presigned_frames_and_submit_moves_to_review(

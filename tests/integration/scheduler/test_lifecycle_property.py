@@ -42,6 +42,7 @@ from scheduler.errors import (
     LeaseLost,
     NotFound,
     NotYourLease,
+    PermissionDenied,
     VersionConflict,
 )
 from scheduler.service import SchedulerConfig, SchedulerService
@@ -240,14 +241,17 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(lambda self: any(not h.valid or h.stage != "annotate" for h in self.leases))
     @rule(i=st.integers(0, 50))
     def submit_on_unusable_lease(self, i: int) -> None:
-        """Submit on an ended lease is a lost lease; on a review lease it is no transition."""
+        """Submit by a reviewer is refused (verdicts go through SubmitReview); by an annotator
+        on an ended lease it is a lost lease."""
         unusable = [h for h in self.leases if not h.valid or h.stage != "annotate"]
         h = unusable[i % len(unusable)]
         model = self.tasks[h.task_id]
         outcome = self._try(self.service.submit(self.caller(h.user), h.lease_id, h.token,
                                                 str(uuid.uuid4()), model.version,
                                                 self.document(h.task_id), 1.0))
-        if not h.valid:
+        if h.user not in ANNOTATORS:
+            assert isinstance(outcome, PermissionDenied)
+        elif not h.valid:
             assert outcome is LeaseLost
         else:
             assert isinstance(outcome, IllegalTransition)

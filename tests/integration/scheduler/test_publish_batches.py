@@ -10,13 +10,18 @@ import pytest
 
 from roadlabel.config import S3Settings
 from roadlabel.manifest import SequenceManifest
-from roadlabel.v1 import review_pb2
 from roadlabel.versioning import GitVersioning
 from roadlabel.versioning.nightly import run_nightly
 from scheduler.publish import complete_batches, pseudonym, publish_batches
 from tests.integration.conftest import run
-from tests.integration.scheduler.harness import Env, register, scheduler_env
-from tests.integration.scheduler.test_lease_flow import lease, submit
+from tests.integration.scheduler.harness import (
+    Env,
+    lease,
+    register,
+    review,
+    scheduler_env,
+    submit,
+)
 from tests.integration.versioning.versioning_samples import manifest
 
 
@@ -27,13 +32,7 @@ def _manifest(seq: str) -> SequenceManifest:
 async def _accept_all(env: Env, n_tasks: int) -> None:
     for _ in range(n_tasks):
         await submit(env, "annotator-1", await lease(env, "annotator-1"))
-        review = await lease(env, "reviewer-1")
-        rc = env.client("reviewer-1")
-        await rc.review.SubmitReview(review_pb2.SubmitReviewRequest(
-            lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
-            idempotency_key=f"r-{review.task.task_id}",
-            document_version=review.task.document_version,
-            verdict=review_pb2.VERDICT_APPROVE), metadata=rc.metadata, timeout=5)
+        await review(env, "reviewer-1", await lease(env, "reviewer-1"))
 
 
 def test_a_finished_batch_is_published_once_and_merges_under_default_gates(

@@ -9,8 +9,15 @@ from roadlabel.config import S3Settings
 from roadlabel.v1 import annotator_pb2, review_pb2, tasks_pb2
 from scheduler.admin import add_user
 from tests.integration.conftest import run
-from tests.integration.scheduler.harness import Env, car_document, register, scheduler_env
-from tests.integration.scheduler.test_lease_flow import lease, submit
+from tests.integration.scheduler.harness import (
+    Env,
+    car_document,
+    lease,
+    register,
+    review,
+    scheduler_env,
+    submit,
+)
 
 
 async def _draft_and_release(env: Env, user: str, leased: annotator_pb2.LeaseResponse) -> None:
@@ -58,16 +65,11 @@ def test_a_reviewers_correction_passes_the_same_inline_qa_as_a_submit(
         async with scheduler_env(database_url, s3_settings) as env:
             await register(env, n_frames=5, segment=5, overlap=0)
             await submit(env, "annotator-1", await lease(env, "annotator-1"))
-            review = await lease(env, "reviewer-1")
+            at_review = await lease(env, "reviewer-1")
             corrected = car_document("seq1", 0, 5)
             corrected.frames[3].boxes[0].length = 9.0  # a car doubling in length for a frame
-            rc = env.client("reviewer-1")
             with pytest.raises(grpc.aio.AioRpcError) as refused:
-                await rc.review.SubmitReview(review_pb2.SubmitReviewRequest(
-                    lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
-                    idempotency_key="r-1", document_version=review.task.document_version,
-                    verdict=review_pb2.VERDICT_APPROVE, corrected=corrected),
-                    metadata=rc.metadata, timeout=5)
+                await review(env, "reviewer-1", at_review, corrected=corrected)
             assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
             assert "blocking QA finding" in (refused.value.details() or "")
 
@@ -119,14 +121,10 @@ def test_a_rejection_with_only_blank_comments_is_refused(
         async with scheduler_env(database_url, s3_settings) as env:
             await register(env, n_frames=5, segment=5, overlap=0)
             await submit(env, "annotator-1", await lease(env, "annotator-1"))
-            review = await lease(env, "reviewer-1")
-            rc = env.client("reviewer-1")
+            at_review = await lease(env, "reviewer-1")
             with pytest.raises(grpc.aio.AioRpcError) as blank:
-                await rc.review.SubmitReview(review_pb2.SubmitReviewRequest(
-                    lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
-                    idempotency_key="r-blank", document_version=review.task.document_version,
-                    verdict=review_pb2.VERDICT_REJECT, comments=["", "  "]),
-                    metadata=rc.metadata, timeout=5)
+                await review(env, "reviewer-1", at_review, review_pb2.VERDICT_REJECT,
+                             comments=["", "  "])
             assert blank.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert "says what to fix" in (blank.value.details() or "")
 
@@ -140,18 +138,14 @@ def test_whoever_reviewed_a_task_never_qa_checks_it_even_as_admin(
             env.tokens["admin-1"] = await add_user(env.replica.pool, "admin-1", "admin", ["p1"])
             await register(env, n_frames=5, segment=5, overlap=0)
             await submit(env, "annotator-1", await lease(env, "annotator-1"))
-            review = await lease(env, "admin-1", tasks_pb2.STAGE_REVIEW)
-            ac = env.client("admin-1")
-            done = await ac.review.SubmitReview(review_pb2.SubmitReviewRequest(
-                lease_id=review.lease.lease_id, fencing_token=review.lease.fencing_token,
-                idempotency_key="a-1", document_version=review.task.document_version,
-                verdict=review_pb2.VERDICT_APPROVE), metadata=ac.metadata, timeout=5)
+            at_review = await lease(env, "admin-1", tasks_pb2.STAGE_REVIEW)
+            done = await review(env, "admin-1", at_review)
             assert done.next_stage == tasks_pb2.STAGE_QA
             with pytest.raises(grpc.aio.AioRpcError) as own:
                 await lease(env, "admin-1", tasks_pb2.STAGE_QA)
             assert own.value.code() == grpc.StatusCode.NOT_FOUND
             qa = await lease(env, "qa-1")
-            assert qa.task.task_id == review.task.task_id
+            assert qa.task.task_id == at_review.task.task_id
 
     run(scenario())
 
@@ -162,9 +156,9 @@ def test_a_reviewer_calling_submit_is_pointed_at_submit_review(
         async with scheduler_env(database_url, s3_settings) as env:
             await register(env, n_frames=5, segment=5, overlap=0)
             await submit(env, "annotator-1", await lease(env, "annotator-1"))
-            review = await lease(env, "reviewer-1")
+            at_review = await lease(env, "reviewer-1")
             with pytest.raises(grpc.aio.AioRpcError) as wrong_rpc:
-                await submit(env, "reviewer-1", review)
+                await submit(env, "reviewer-1", at_review)
             assert wrong_rpc.value.code() == grpc.StatusCode.PERMISSION_DENIED
             assert "ReviewService.SubmitReview" in (wrong_rpc.value.details() or "")
 

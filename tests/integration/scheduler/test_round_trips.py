@@ -20,10 +20,11 @@ from tests.integration.scheduler.harness import (
     Env,
     car_document,
     field_violations,
+    lease,
     register,
     scheduler_env,
+    submit,
 )
-from tests.integration.scheduler.test_lease_flow import lease, submit
 
 QUERY_METHODS = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
 
