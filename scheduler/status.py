@@ -60,7 +60,22 @@ def to_status(exc: SchedulerError) -> status_pb2.Status:
             detail_q.violations.add(type=f"qa.{f['check']}", subject=subject,
                                     description=str(f.get("message", "")))
         status.details.add().Pack(detail_q)
+        for f in exc.findings:  # the numbers too, so a client can point at frames and tracks
+            status.details.add().Pack(finding_info(f))
     return status
+
+
+def finding_info(finding: dict[str, Any]) -> error_details_pb2.ErrorInfo:
+    """One QA finding as google.rpc.ErrorInfo: frames and track ids comma-separated, value
+    and threshold in the unit the check's message names."""
+    def joined(key: str) -> str:
+        return ",".join(str(x) for x in finding.get(key) or ())
+
+    return error_details_pb2.ErrorInfo(
+        reason=f"QA_{str(finding['check']).upper()}", domain="qa.roadlabel",
+        metadata={"check": str(finding["check"]), "frames": joined("frames"),
+                  "track_ids": joined("track_ids"), "value": repr(float(finding["value"])),
+                  "threshold": repr(float(finding["threshold"]))})
 
 
 def grpc_errors(method: F) -> F:

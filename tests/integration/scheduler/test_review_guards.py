@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from roadlabel.config import S3Settings
 from roadlabel.v1 import annotator_pb2, review_pb2, tasks_pb2
@@ -18,6 +20,17 @@ from tests.integration.scheduler.harness import (
     scheduler_env,
     submit,
 )
+
+
+def _error_infos(error: grpc.aio.AioRpcError) -> list[error_details_pb2.ErrorInfo]:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None
+    infos = []
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            infos.append(info)
+    return infos
 
 
 async def _draft_and_release(env: Env, user: str, leased: annotator_pb2.LeaseResponse) -> None:
@@ -72,6 +85,11 @@ def test_a_reviewers_correction_passes_the_same_inline_qa_as_a_submit(
                 await review(env, "reviewer-1", at_review, corrected=corrected)
             assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
             assert "blocking QA finding" in (refused.value.details() or "")
+            [info] = _error_infos(refused.value)  # the numbers, not only English text
+            assert info.domain == "qa.roadlabel" and info.reason.startswith("QA_")
+            assert "3" in info.metadata["frames"].split(",")
+            assert info.metadata["track_ids"] == "car-1"
+            assert float(info.metadata["value"]) > float(info.metadata["threshold"]) > 0
 
     run(scenario())
 
