@@ -49,3 +49,13 @@ def test_port_already_taken(cli, tmp_path) -> None:  # type: ignore[no-untyped-d
         r = cli("serve", env={"ROADLABEL_SCHEDULER_PORT": str(port)}, timeout=120)
     line = _one_clear_line(r.err)
     assert r.code == 2 and str(port) in line and "ROADLABEL_SCHEDULER_PORT" in line
+
+
+def test_ingest_refuses_bad_segment_and_limit_flags_before_any_video(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    video = tmp_path / "missing.mp4"  # never opened: the flags are checked first
+    for flags, message in ((["--segment-length", "0"], "segment length 0 with overlap"),
+                           (["--segment-length", "50", "--segment-overlap", "60"],
+                            "segment length 50 with overlap 60"),
+                           (["--max-duration", "-1"], "max duration -1.0 s is invalid")):
+        r = cli("ingest", str(video), "--batch", "b1", *flags)
+        assert r.code == 2 and message in r.err and "Traceback" not in r.err, r.err

@@ -27,6 +27,13 @@ class Limits:
     task_timeout_s: float = 600.0
     max_worker_rss_mb: int = 1024
 
+    def __post_init__(self) -> None:
+        if not self.max_pixels > 0:
+            raise ConfigError(f"max pixels {self.max_pixels} is invalid", "use a positive count")
+        if not (self.max_duration_s > 0 and math.isfinite(self.max_duration_s)):
+            raise ConfigError(f"max duration {self.max_duration_s} s is invalid",
+                              "use a positive number of seconds")
+
 
 @dataclass(frozen=True)
 class IngestOptions:
@@ -63,6 +70,10 @@ class IngestOptions:
             raise ConfigError(f"max_parallel {self.max_parallel} is invalid", "use 1 or more")
         if self.span_seconds is not None and self.span_seconds <= 0:
             raise ConfigError(f"span length {self.span_seconds} s is invalid", "use > 0 seconds")
+        if not 0 <= self.segment_overlap < self.segment_length:
+            raise ConfigError(f"segment length {self.segment_length} with overlap "
+                              f"{self.segment_overlap} is invalid",
+                              "use a length >= 1 and 0 <= overlap < length")
 
     def output_digest(self) -> str:
         """A short hash of every setting that changes the frames written (keys depend on it)."""
