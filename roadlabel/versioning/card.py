@@ -48,6 +48,7 @@ def build_card(snapshot: str, documents: Iterable[LabelDocument],
         "lane_types": dict(sorted(lanes.items())),
         "splits": {name: len(seqs) for name, seqs in splits.items()},
         "health": _health(batches),
+        "quality": _quality(frames),
         "batches": {b: {k: m[k] for k in sorted(m) if not k.startswith("roadlabel.")}
                     for b, m in sorted(batches.items())},
     }
@@ -67,8 +68,31 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     lines += [f"| {k} | {v} |" for k, v in card["splits"].items()]
     lines += ["", "## Health (mean over batches)", "", "| figure | value |", "| --- | ---: |"]
     lines += [f"| {k} | {v} |" for k, v in card["health"].items()]
+    q = card.get("quality") or {}
+    if q:
+        density, tracks = q["objects_per_frame"], q["track_length_frames"]
+        lines += ["", "## Quality", "",
+                  f"Objects per frame: mean {density.get('mean', 0):.2f}, "
+                  f"p95 {density.get('p95', 0):.0f}; track length (frames): median "
+                  f"{tracks.get('p50', 0):.0f}, max {tracks.get('max', 0):.0f}.",
+                  "Rare classes (under 1 % of boxes or 100 examples): "
+                  + (", ".join(f"{r['class']} ({r['count']})" for r in q["rare_classes"])
+                     or "none") + "."]
     lines += ["", f"Batches: {', '.join(card['batches']) or 'none'}", ""]
     return "\n".join(lines)
+
+
+def _quality(frames: Mapping[tuple[str, int], FrameLabels]) -> dict[str, Any]:
+    """qa.dataset_health over each frame once: density, track lengths, rare classes."""
+    from qa.health import dataset_health
+
+    by_seq: dict[str, list[FrameLabels]] = {}
+    for (seq, _), f in sorted(frames.items()):
+        by_seq.setdefault(seq, []).append(f)
+    docs = [LabelDocument(seq, fs[0].frame_index, tuple(fs)) for seq, fs in by_seq.items()]
+    health = dataset_health(docs)
+    return {k: health[k] for k in ("objects_per_frame", "lanes_per_frame",
+                                   "track_length_frames", "rare_classes")}
 
 
 def _health(batches: Mapping[str, Mapping[str, str]]) -> dict[str, float | None]:

@@ -21,5 +21,10 @@ def test_overlapping_frames_are_counted_once() -> None:
                               "tracks": 2, "lanes": 0}
     assert card["class_distribution"] == {"car": 6, "truck": 4}  # frame 3 from segment a
     assert card["health"] == {"qa_pass_rate": 0.95, "agreement": 0.8, "cost_per_frame": None}
+    quality = card["quality"]  # qa.dataset_health, frame 3 once
+    assert quality["objects_per_frame"]["count"] == 6 and quality["objects_per_frame"]["max"] == 2
+    assert quality["track_length_frames"]["max"] == 6  # t0 (car) in every frame
+    assert [r["class"] for r in quality["rare_classes"]] == ["car", "truck"]  # < 100 examples
     md = card_markdown(card)
     assert "| car | 6 | 60.0% |" in md and md.startswith("# Dataset card: snapshot-x")
+    assert "Rare classes (under 1 % of boxes or 100 examples): car (6), truck (4)." in md
