@@ -67,7 +67,7 @@ class BatchFigures:
     priority: int
     at_risk: bool
     frames_at: dict[str, int]
-    frames_total: int
+    frames_total: int  # task frames: a frame in two overlapping tasks counts twice (work)
     frames_accepted: int
     accepted_frames_per_hour: float
     eta: datetime | None
@@ -76,6 +76,7 @@ class BatchFigures:
     cost_per_frame: float
     projected_cost_per_frame: float
     target_cost_per_frame: float
+    frames_unique: int = 0  # the delivery's frames, each once: what cost per frame divides by
 
     @property
     def remaining_frames(self) -> int:
@@ -117,6 +118,7 @@ def _figures(row: asyncpg.Record, work: list[asyncpg.Record], cfg: OpsConfig) ->
     stages = {r["stage"]: StageWork(float(r["cost"]), int(r["frames_done"]), to_go[r["stage"]])
               for r in work}
     spent = float(row["cost_spent"])
+    unique = int(row["frames_unique"])
     target = row["target_cost_per_frame"]
     return BatchFigures(
         batch_id=row["batch_id"], project_id=row["project_id"], now=now,
@@ -124,9 +126,10 @@ def _figures(row: asyncpg.Record, work: list[asyncpg.Record], cfg: OpsConfig) ->
         at_risk=bool(row["at_risk"]), frames_at=frames_at, frames_total=total,
         frames_accepted=accepted, accepted_frames_per_hour=per_hour, eta=when,
         started_at=row["started_at"], cost_spent=spent,
-        cost_per_frame=cost_per_frame(spent, total),
-        projected_cost_per_frame=projected_cost_per_frame(spent, stages, total),
-        target_cost_per_frame=cfg.target_cost_per_frame if target is None else float(target))
+        cost_per_frame=cost_per_frame(spent, unique),
+        projected_cost_per_frame=projected_cost_per_frame(spent, stages, unique),
+        target_cost_per_frame=cfg.target_cost_per_frame if target is None else float(target),
+        frames_unique=unique)
 
 
 async def batch_figures(pool: asyncpg.Pool, batch_id: str, cfg: OpsConfig) -> BatchFigures | None:

@@ -65,7 +65,7 @@ async def load(pool: asyncpg.Pool, batch_id: str, cfg: OpsConfig) -> ReportData 
     qa_unit, observed = _unit(work, "qa")
     if not observed:  # no QA yet: a QA check costs about what a review does
         qa_unit, _ = _unit(work, "review")
-    frames = max(f.frames_total, 1)
+    frames = max(f.frames_unique, 1)
     base = (roll.total - roll.by_kind.get("qa", 0.0)) / frames
     return ReportData(
         figures=f, currency=total["currency"] or "USD",

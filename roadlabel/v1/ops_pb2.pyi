@@ -63,11 +63,13 @@ class BatchStatus(_message.Message):
     PROJECTED_COST_PER_FRAME_FIELD_NUMBER: _builtins.int
     batch_id: _builtins.str
     frames_total: _builtins.int
+    """Task frames (work): a frame in two overlapping tasks is counted in each."""
     frames_accepted: _builtins.int
     at_risk: _builtins.bool
     priority: _builtins.int
     accepted_frames_per_hour: _builtins.float
     cost_per_frame: _builtins.float
+    """Cost so far (and projected) per frame of the batch's sequences, each frame once."""
     projected_cost_per_frame: _builtins.float
     @_builtins.property
     def stages(self) -> _containers.RepeatedCompositeFieldContainer[Global___StageCount]: ...
@@ -254,6 +256,9 @@ class GetCostReportResponse(_message.Message):
     currency: _builtins.str
     total_cost: _builtins.float
     frames: _builtins.int
+    """Frames of the batch's sequences, each once (overlap frames are not counted twice); the
+    dataset lineage's cost_per_frame divides by the same count.
+    """
     cost_per_frame: _builtins.float
     target_cost_per_frame: _builtins.float
     @_builtins.property

@@ -116,8 +116,8 @@ class OpsServicer(ops_pb2_grpc.OpsServiceServicer):
         currencies = {r["currency"] for r in lines if r["currency"]}
         return ops_pb2.GetCostReportResponse(
             currency=currencies.pop() if len(currencies) == 1 else self.currency,
-            total_cost=total, frames=f.frames_total,
-            cost_per_frame=cost_per_frame(total, f.frames_total),
+            total_cost=total, frames=f.frames_unique,
+            cost_per_frame=cost_per_frame(total, f.frames_unique),
             target_cost_per_frame=f.target_cost_per_frame,
             lines=[ops_pb2.CostLine(kind=r["kind"], seconds=float(r["seconds"]),
                                     cost=float(r["cost"])) for r in lines])

@@ -39,6 +39,12 @@ SELECT batch_id FROM batches ORDER BY created_at DESC, batch_id LIMIT $1;
 SELECT b.batch_id, b.project_id, b.deadline, b.priority, b.at_risk, b.created_at,
        b.target_cost_per_frame, now() AS now,
        COALESCE(sum(t.end_frame - t.first_frame), 0)::bigint AS frames_total,
+       -- Frames of the delivery, each once: a sequence's segments cover it without gaps, so
+       -- its frames are its span (frames_total counts overlap frames once per task).
+       (SELECT COALESCE(sum(span), 0) FROM (
+            SELECT max(t3.end_frame) - min(t3.first_frame) AS span FROM tasks t3
+            WHERE t3.batch_id = b.batch_id AND t3.kind <> 'gold'
+            GROUP BY t3.sequence_id) AS spans)::bigint AS frames_unique,
        COALESCE(sum(t.end_frame - t.first_frame) FILTER (WHERE t.stage = 'annotate'), 0)::bigint
            AS frames_annotate,
        COALESCE(sum(t.end_frame - t.first_frame) FILTER (WHERE t.stage = 'review'), 0)::bigint

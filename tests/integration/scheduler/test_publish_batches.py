@@ -101,3 +101,26 @@ def test_merge_nightly_publish_takes_finished_batches_from_the_database(
     assert capsys.readouterr().out.splitlines() == [
         "up to date done: 1 of 1 tasks accepted",
         "FAILED nope: no such batch, or it has no tasks; check the id with roadlabel status"]
+
+
+def test_ops_and_the_dataset_lineage_agree_on_cost_per_frame_with_overlapping_tasks(
+        database_url: str, s3_settings: S3Settings) -> None:
+    from scheduler.ops_loop import OpsConfig, batch_figures
+    from scheduler.publish import gather
+    from scheduler.queries import q
+    from tests.integration.ops.ops_helpers import set_rate
+
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings) as env:
+            await set_rate(env.replica.pool, "cpu", 0.05)
+            tasks = await register(env, n_frames=10, segment=5, overlap=1)
+            await env.replica.pool.fetchval(q("record_compute"), "prelabel:b1", "b1", "seq1",
+                                            None, "prelabel", 36.0, 0.0, 10, 0)
+            await _accept_all(env, len(tasks))
+            figures = await batch_figures(env.replica.pool, "b1", OpsConfig())
+            export = await gather(env.replica.pool, "b1", "qa-1")
+            assert figures is not None and figures.frames_total > figures.frames_unique == 10
+            assert figures.cost_spent > 0
+            assert figures.cost_per_frame == pytest.approx(export.lineage["cost_per_frame"])
+
+    run(scenario())
