@@ -121,7 +121,11 @@ def _merge_batch(vs: VersioningStore, branch: str, gates: Gates, report: Nightly
     """Merge one batch branch if it passes; idempotent, so a retry after a lost answer is safe."""
     head = vs.get_commit(branch)
     if vs.merge_base(branch, DEFAULT_BRANCH) == head.id:
-        if branch not in report.already_merged and branch not in report.merged:
+        main = vs.get_commit(DEFAULT_BRANCH)
+        if (main.metadata.get(SOURCE_KEY), main.metadata.get(SNAPSHOT_KEY)) == (
+                head.id, report.snapshot):
+            report.merged[branch] = main.id  # merged by this run; its answer was lost
+        elif branch not in report.already_merged:
             report.already_merged.append(branch)
         return
     failures = gate_failures(head.metadata, gates)
