@@ -263,8 +263,10 @@ class SchedulerService:
 
     async def review(self, who: Caller, lease_id: str, token: int, key: str, version: int,
                      verdict: Verdict, comments: list[str],
-                     corrected: LabelDocument | None, active_s: float = 0.0) -> dict[str, Any]:
-        """Approve or reject a task leased at review or QA."""
+                     corrected: LabelDocument | None, active_s: float = 0.0,
+                     sample: tuple[int, int] | None = None) -> dict[str, Any]:
+        """Approve or reject a task leased at review or QA; ``sample`` is QA's (frames checked,
+        frames with errors), recorded for the batch's frame error rate."""
         if who.role not in ("reviewer", "qa", "admin"):
             raise PermissionDenied(f"role '{who.role}' may not approve or reject work")
         _require_key(key)
@@ -273,6 +275,7 @@ class SchedulerService:
             raise InvalidArgument([("comments", "a rejection needs at least one comment that "
                                                 "says what to fix")])
         task = await self._lease_task(lease_id)
+        _check_sample(task, sample)
         body, findings = None, list[dict[str, Any]]()
         if corrected is not None:
             _version, onto = await self._ontology(task["project_id"], task["ontology_version"])
@@ -288,7 +291,14 @@ class SchedulerService:
         call = _Call(lease_id, token, key, version, active_s,
                      request_digest(version, body, str(verdict), comments))
         nexts = next_stages(verdict, task["task_id"], self.cfg.workflow)
-        return await self._submit(who, call, body, findings, nexts, verdict, comments, {}, None)
+        result = await self._submit(who, call, body, findings, nexts, verdict, comments, {}, None)
+        if sample is not None and not result["replayed"]:
+            payload = {"user": who.user_id, "frames_checked": sample[0],
+                       "frames_with_errors": sample[1]}
+            async with connection(self.pool) as conn:
+                await conn.execute(q("record_event"), "qa_sample", task["batch_id"],
+                                   task["task_id"], payload)
+        return result
 
     async def release(self, who: Caller, lease_id: str, token: int, reason: str,
                       comment: str) -> str:
@@ -515,6 +525,21 @@ async def _same_plan(conn: asyncpg.Connection, batch_id: str, sequence_id: str,
             f"sequence {sequence_id} is in batch {batch_id} with {len(have)} segments "
             f"({a}-{b}, ...), not these {len(segments)}; re-run with the segment length and "
             "overlap it was ingested with, or use another batch"))])
+
+
+def _check_sample(task: dict[str, Any], sample: tuple[int, int] | None) -> None:
+    """QA's frame counts must be a QA lease's and fit the task."""
+    if sample is None:
+        return
+    checked, errors = sample
+    frames = task["end_frame"] - task["first_frame"]
+    if task["stage"] != "qa":
+        raise InvalidArgument([("frames_checked", "frame counts are for QA leases; this task "
+                                                  f"is at {task['stage']}")])
+    if not 0 <= errors <= checked <= frames:
+        raise InvalidArgument([("frames_with_errors", (
+            f"{errors} of {checked} frames checked does not fit the task's {frames} frames: "
+            "give 0 <= frames_with_errors <= frames_checked <= frames"))])
 
 
 def _gold_refusal(task_id: str, batch_id: str, why: dict[str, Any]) -> SchedulerError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -58,10 +58,9 @@ async def load(pool: asyncpg.Pool, batch_id: str, cfg: OpsConfig) -> ReportData 
         work = {r["stage"]: r for r in await conn.fetch(q("ops_stage_work"), batch_id)}
         total = await conn.fetchrow(q("ops_ledger_total"), batch_id)
         events = [(r["at"], r["kind"]) for r in await conn.fetch(q("ops_batch_events"), batch_id)]
+        sampled = await conn.fetchrow(q("ops_qa_sample_totals"), batch_id)
     f = found[0]
-    checked = sum(int(r["checked"]) for r in verdicts.values())
-    failed = checked - sum(int(r["passed"]) for r in verdicts.values())
-    error_rate = failed / checked if checked else 0.0
+    error_rate = _error_rate(verdicts, sampled)
     qa_unit, observed = _unit(work, "qa")
     if not observed:  # no QA yet: a QA check costs about what a review does
         qa_unit, _ = _unit(work, "review")
@@ -92,3 +91,12 @@ async def schema_hint(work: Awaitable[T]) -> T:
     except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError) as exc:
         raise UserError(f"the database schema is out of date ({exc})",
                         "run `roadlabel db migrate`") from None
+
+
+def _error_rate(verdicts: dict[str, Any], sampled: Any) -> float:
+    """Share of frames QA found wrong when QA sent frame counts; else share of rejected verdicts."""
+    if int(sampled["checked"]) > 0:
+        return int(sampled["errors"]) / int(sampled["checked"])
+    checked = sum(int(r["checked"]) for r in verdicts.values())
+    failed = checked - sum(int(r["passed"]) for r in verdicts.values())
+    return failed / checked if checked else 0.0

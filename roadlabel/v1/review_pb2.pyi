@@ -64,7 +64,9 @@ class SubmitReviewRequest(_message.Message):
     document_version: _builtins.int
     active_seconds: _builtins.float
     frames_checked: _builtins.int
-    """For QA sampling: frames judged correct out of frames checked."""
+    """QA leases only: frames checked and, of those, frames with errors (0 <= errors <= checked
+    <= the task's frames); they give the batch's frame error rate in reports.
+    """
     frames_with_errors: _builtins.int
     @_builtins.property
     def comments(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...

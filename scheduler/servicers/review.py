@@ -30,10 +30,12 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
         if verdict is None:
             raise InvalidArgument([("verdict", "must be VERDICT_APPROVE or VERDICT_REJECT")])
         corrected = document_from_pb(request.corrected) if request.HasField("corrected") else None
+        sample = (request.frames_checked, request.frames_with_errors) \
+            if request.frames_checked or request.frames_with_errors else None
         result = await self.service.review(
             caller(), request.lease_id, request.fencing_token, request.idempotency_key,
             request.document_version, verdict, list(request.comments), corrected,
-            request.active_seconds)
+            request.active_seconds, sample)
         return review_pb2.SubmitReviewResponse(next_stage=STAGE_TO_PB[result["next_stage"]],
                                                replayed=bool(result["replayed"]))
 

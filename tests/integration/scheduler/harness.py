@@ -143,14 +143,15 @@ async def submit(env: Env, user: str, leased: annotator_pb2.LeaseResponse,
 
 async def review(env: Env, user: str, leased: annotator_pb2.LeaseResponse,
                  verdict: int = review_pb2.VERDICT_APPROVE, key: str | None = None,
-                 comments: Sequence[str] = (), corrected: labels_pb2.LabelDocument | None = None
-                 ) -> review_pb2.SubmitReviewResponse:
+                 comments: Sequence[str] = (), corrected: labels_pb2.LabelDocument | None = None,
+                 sample: tuple[int, int] = (0, 0)) -> review_pb2.SubmitReviewResponse:
     """Approve (or give ``verdict``) on a review or QA lease."""
     c = env.client(user)
     request = review_pb2.SubmitReviewRequest(
         lease_id=leased.lease.lease_id, fencing_token=leased.lease.fencing_token,
         idempotency_key=key or str(uuid.uuid4()), document_version=leased.task.document_version,
-        verdict=verdict, comments=list(comments))  # type: ignore[arg-type]
+        verdict=verdict, comments=list(comments),  # type: ignore[arg-type]
+        frames_checked=sample[0], frames_with_errors=sample[1])
     if corrected is not None:
         request.corrected.CopyFrom(corrected)
     return await c.review.SubmitReview(request, metadata=c.metadata, timeout=10)

@@ -181,3 +181,29 @@ def test_a_reviewer_calling_submit_is_pointed_at_submit_review(
             assert "ReviewService.SubmitReview" in (wrong_rpc.value.details() or "")
 
     run(scenario())
+
+
+def test_qa_frame_counts_are_checked_and_recorded_for_the_error_rate(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings, qa_sample_rate=1.0) as env:
+            await register(env, n_frames=5, segment=5, overlap=0)
+            await submit(env, "annotator-1", await lease(env, "annotator-1"))
+            at_review = await lease(env, "reviewer-1")
+            with pytest.raises(grpc.aio.AioRpcError) as not_qa:
+                await review(env, "reviewer-1", at_review, sample=(5, 0))
+            assert not_qa.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            await review(env, "reviewer-1", at_review)
+            at_qa = await lease(env, "qa-1")
+            with pytest.raises(grpc.aio.AioRpcError) as too_many:
+                await review(env, "qa-1", at_qa, sample=(5, 6))
+            assert too_many.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            await review(env, "qa-1", at_qa, sample=(5, 1))
+            row = await env.replica.pool.fetchrow(
+                "SELECT checked, errors FROM (SELECT"
+                " sum((payload->>'frames_checked')::int) AS checked,"
+                " sum((payload->>'frames_with_errors')::int) AS errors"
+                " FROM events WHERE kind = 'qa_sample' AND batch_id = 'b1') AS s")
+            assert (row["checked"], row["errors"]) == (5, 1)
+
+    run(scenario())

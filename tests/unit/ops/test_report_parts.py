@@ -72,3 +72,12 @@ def test_status_table_shows_relative_times_and_risk() -> None:
 def test_plot_skips_values_it_cannot_draw(value: float) -> None:
     root = ET.fromstring(plot("c", "t", [Series("s", [(0, 1), (1, value)])], "x", "y"))
     assert root.get("data-points") == "1"
+
+
+def test_error_rate_uses_qa_frame_counts_when_qa_sent_them() -> None:
+    from roadlabel.report.data import _error_rate
+
+    verdicts = {"qa": {"checked": 4, "passed": 3}}
+    assert _error_rate(verdicts, {"checked": 20, "errors": 2}) == 0.1  # frames, not verdicts
+    assert _error_rate(verdicts, {"checked": 0, "errors": 0}) == 0.25
+    assert _error_rate({}, {"checked": 0, "errors": 0}) == 0.0
