@@ -80,11 +80,13 @@ def shows_previous_labels(task_kind: str, stage: str, sent_back: bool) -> bool:
     """Whether a leased task starts from the labels last submitted on it.
 
     Reviewers and QA check submitted labels, and reworked tasks resume them; but independent
-    annotations (double and gold tasks) must never see another annotator's answer.
+    annotations (double and gold tasks) must never see another annotator's answer. A double
+    task sent back by review is past its independent annotations: its rework resumes the
+    labels review rejected, as a normal task's does.
     """
     if stage != "annotate":
         return True
-    return task_kind == "normal" and sent_back
+    return sent_back and task_kind in ("normal", "double")
 
 
 def may_see_draft(payload: dict[str, Any], user_id: str) -> bool:

@@ -207,3 +207,19 @@ def test_qa_frame_counts_are_checked_and_recorded_for_the_error_rate(
             assert (row["checked"], row["errors"]) == (5, 1)
 
     run(scenario())
+
+
+def test_the_rework_of_a_rejected_double_task_starts_from_the_rejected_labels(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings, double_rate=1.0) as env:
+            await register(env, n_frames=5, segment=5, overlap=0)
+            await submit(env, "annotator-1", await lease(env, "annotator-1"))
+            await submit(env, "annotator-2", await lease(env, "annotator-2"), dx=1.05)
+            await review(env, "reviewer-1", await lease(env, "reviewer-1"),
+                         review_pb2.VERDICT_REJECT, comments=["box 3 is too long"])
+            rework = await lease(env, "annotator-2")
+            assert list(rework.task.review_comments) == ["box 3 is too long"]
+            assert len(rework.task.draft.frames) == 5  # not an empty start
+
+    run(scenario())
