@@ -58,6 +58,13 @@ async def add_user(pool: asyncpg.Pool, user_id: str, role: str, projects: list[s
     return token
 
 
+async def user_role(pool: asyncpg.Pool, user_id: str) -> str | None:
+    """The role of an existing user; None when there is no such user."""
+    async with connection(pool) as conn:
+        role: str | None = await conn.fetchval(q("user_role"), user_id)
+    return role
+
+
 async def create_batch(pool: asyncpg.Pool, batch_id: str, project_id: str, deadline: datetime,
                        priority: int) -> tuple[bool, dict[str, Any]]:
     """Create a batch of a project (its SLA deadline and lease priority), unless it exists;

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
 from roadlabel.cli import _runtime
 
@@ -22,12 +24,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    """Add the user; print the token."""
-    from scheduler.admin import add_user
+    """Add the user; print the token (and, on stderr, what changed for an existing user)."""
+    from scheduler.admin import add_user, user_role
 
-    token = _runtime.with_database(
-        lambda pool: add_user(pool, args.name, args.role, args.project, args.skill,
-                              args.hourly_rate),
-        "check the name, role and projects")
+    async def work(pool: Any) -> tuple[str | None, str]:
+        before = await user_role(pool, args.name)
+        return before, await add_user(pool, args.name, args.role, args.project, args.skill,
+                                      args.hourly_rate)
+
+    before, token = _runtime.with_database(work, "check the name, role and projects")
     print(token)
+    if before is not None:
+        change = f"; role {before} -> {args.role}" if before != args.role else ""
+        print(f"note: user {args.name} existed: token rotated (the old one stops working "
+              f"within 30 s){change}", file=sys.stderr)
     return 0

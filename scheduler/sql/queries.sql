@@ -205,3 +205,6 @@ WHERE l.lease_id = $1::uuid AND l.user_id = $2 AND l.state IN ('active', 'expire
 ON CONFLICT (task_id) DO UPDATE SET document = EXCLUDED.document, user_id = EXCLUDED.user_id,
     version = d.version + 1, saved_at = now()
 RETURNING task_id;
+
+-- name: user_role
+SELECT role FROM users WHERE user_id = $1;

@@ -11,6 +11,9 @@ def test_project_user_and_gold_commands(cli, tmp_path: Path) -> None:  # type: i
     assert r.code == 0 and "ontology av-default 1.0.0" in r.out, r.err
     r = cli("users", "add", "alice", "--role", "annotator", "--project", "drive-1")
     assert r.code == 0 and r.out.strip().startswith("rl_"), r.err
+    r = cli("users", "add", "alice", "--role", "reviewer", "--project", "drive-1")
+    assert r.code == 0 and r.out.strip().startswith("rl_"), r.err
+    assert "user alice existed: token rotated" in r.err and "role annotator -> reviewer" in r.err
     r = cli("users", "add", "bob", "--role", "annotator", "--project", "no-such-project")
     assert r.code == 2 and "no-such-project" in r.err.strip().splitlines()[-1]
     bad = tmp_path / "ontology.json"
