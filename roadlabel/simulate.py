@@ -59,7 +59,8 @@ async def lease_or_none(client: Client, stage: tasks_pb2.Stage.ValueType
     """Lease a task at a stage; None when none is available right now."""
     try:
         leased: annotator_pb2.LeaseResponse = await client.annotator.Lease(
-            annotator_pb2.LeaseRequest(stage=stage), metadata=client.metadata,
+            annotator_pb2.LeaseRequest(stage=stage, request_id=str(uuid.uuid4())),
+            metadata=client.metadata,
             timeout=client.deadline_s)
     except grpc.aio.AioRpcError as exc:
         if exc.code() == grpc.StatusCode.NOT_FOUND:

@@ -115,8 +115,9 @@ class SchedulerService:
         self._current: dict[str, str] = {}
 
     async def lease(self, who: Caller, stage: Stage | None, project: str,
-                    skills: Sequence[str]) -> Leased:
-        """Grant the most urgent available task the caller may work on."""
+                    skills: Sequence[str], request_id: str = "") -> Leased:
+        """Grant the most urgent available task the caller may work on; a repeated
+        ``request_id`` gets the lease its first attempt was granted, while active."""
         stages = stages_for(who.role, stage)
         if not stages:
             raise PermissionDenied(f"role '{who.role}' may not lease {stage or 'any'} tasks")
@@ -125,7 +126,7 @@ class SchedulerService:
         offered = sorted(set(skills) | set(who.skills))
         async with connection(self.pool) as conn:
             row = await conn.fetchval(q("lease"), uuid.uuid4(), who.user_id, stages, project,
-                                      offered, self.cfg.lease_ttl_s)
+                                      offered, self.cfg.lease_ttl_s, request_id)
         if row is None:
             raise NotFound("no task is available for you right now; retry later")
         lease = row["lease"]
@@ -265,8 +266,8 @@ class SchedulerService:
                      verdict: Verdict, comments: list[str],
                      corrected: LabelDocument | None, active_s: float = 0.0,
                      sample: tuple[int, int] | None = None) -> dict[str, Any]:
-        """Approve or reject a task leased at review or QA; ``sample`` is QA's (frames checked,
-        frames with errors), recorded for the batch's frame error rate."""
+        """Approve or reject a task leased at review or QA; ``sample`` is the checker's (frames
+        checked, frames with errors), recorded for the batch's frame error rate."""
         if who.role not in ("reviewer", "qa", "admin"):
             raise PermissionDenied(f"role '{who.role}' may not approve or reject work")
         _require_key(key)
@@ -293,7 +294,7 @@ class SchedulerService:
         nexts = next_stages(verdict, task["task_id"], self.cfg.workflow)
         result = await self._submit(who, call, body, findings, nexts, verdict, comments, {}, None)
         if sample is not None and not result["replayed"]:
-            payload = {"user": who.user_id, "frames_checked": sample[0],
+            payload = {"user": who.user_id, "stage": task["stage"], "frames_checked": sample[0],
                        "frames_with_errors": sample[1]}
             async with connection(self.pool) as conn:
                 await conn.execute(q("record_event"), "qa_sample", task["batch_id"],
@@ -528,14 +529,11 @@ async def _same_plan(conn: asyncpg.Connection, batch_id: str, sequence_id: str,
 
 
 def _check_sample(task: dict[str, Any], sample: tuple[int, int] | None) -> None:
-    """QA's frame counts must be a QA lease's and fit the task."""
+    """A checker's frame counts must fit the task."""
     if sample is None:
         return
     checked, errors = sample
     frames = task["end_frame"] - task["first_frame"]
-    if task["stage"] != "qa":
-        raise InvalidArgument([("frames_checked", "frame counts are for QA leases; this task "
-                                                  f"is at {task['stage']}")])
     if not 0 <= errors <= checked <= frames:
         raise InvalidArgument([("frames_with_errors", (
             f"{errors} of {checked} frames checked does not fit the task's {frames} frames: "

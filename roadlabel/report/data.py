@@ -94,7 +94,8 @@ async def schema_hint(work: Awaitable[T]) -> T:
 
 
 def _error_rate(verdicts: dict[str, Any], sampled: Any) -> float:
-    """Share of frames QA found wrong when QA sent frame counts; else share of rejected verdicts."""
+    """Share of frames checkers found wrong when they sent frame counts; else of verdicts that
+    rejected."""
     if int(sampled["checked"]) > 0:
         return int(sampled["errors"]) / int(sampled["checked"])
     checked = sum(int(r["checked"]) for r in verdicts.values())

@@ -26,31 +26,31 @@ from roadlabel.v1 import labels_pb2 as roadlabel_dot_v1_dot_labels__pb2
 from roadlabel.v1 import tasks_pb2 as roadlabel_dot_v1_dot_tasks__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1croadlabel/v1/annotator.proto\x12\x0croadlabel.v1\x1a\x19roadlabel/v1/labels.proto\x1a\x18roadlabel/v1/tasks.proto\"V\n\x0cLeaseRequest\x12\"\n\x05stage\x18\x01 \x01(\x0e\x32\x13.roadlabel.v1.Stage\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x0e\n\x06skills\x18\x03 \x03(\t\"Y\n\rLeaseResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.roadlabel.v1.Task\x12&\n\x05lease\x18\x02 \x01(\x0b\x32\x17.roadlabel.v1.LeaseInfo\"\x7f\n\x10HeartbeatRequest\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\x03\x12*\n\x05\x64raft\x18\x03 \x01(\x0b\x32\x1b.roadlabel.v1.LabelDocument\x12\x16\n\x0e\x61\x63tive_seconds\x18\x04 \x01(\x01\"R\n\x11HeartbeatResponse\x12&\n\x05lease\x18\x01 \x01(\x0b\x32\x17.roadlabel.v1.LeaseInfo\x12\x15\n\rdraft_version\x18\x02 \x01(\x03\"\xb0\x01\n\rSubmitRequest\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12\x18\n\x10\x64ocument_version\x18\x04 \x01(\x03\x12+\n\x06labels\x18\x05 \x01(\x0b\x32\x1b.roadlabel.v1.LabelDocument\x12\x16\n\x0e\x61\x63tive_seconds\x18\x06 \x01(\x01\"\xa7\x01\n\x0eSubmitResponse\x12\x15\n\rsubmission_id\x18\x01 \x01(\t\x12\'\n\nnext_stage\x18\x02 \x01(\x0e\x32\x13.roadlabel.v1.Stage\x12\x18\n\x10\x64ocument_version\x18\x03 \x01(\x03\x12)\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x17.roadlabel.v1.QAFinding\x12\x10\n\x08replayed\x18\x05 \x01(\x08\"t\n\x0eReleaseRequest\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\x03\x12(\n\x06reason\x18\x03 \x01(\x0e\x32\x18.roadlabel.v1.SkipReason\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\"5\n\x0fReleaseResponse\x12\"\n\x05stage\x18\x01 \x01(\x0e\x32\x13.roadlabel.v1.Stage*\x9b\x01\n\nSkipReason\x12\x1b\n\x17SKIP_REASON_UNSPECIFIED\x10\x00\x12\x19\n\x15SKIP_REASON_AMBIGUOUS\x10\x01\x12\x1a\n\x16SKIP_REASON_BAD_FRAMES\x10\x02\x12\"\n\x1eSKIP_REASON_GUIDELINE_QUESTION\x10\x03\x12\x15\n\x11SKIP_REASON_OTHER\x10\x04\x32\xaf\x02\n\x10\x41nnotatorService\x12@\n\x05Lease\x12\x1a.roadlabel.v1.LeaseRequest\x1a\x1b.roadlabel.v1.LeaseResponse\x12L\n\tHeartbeat\x12\x1e.roadlabel.v1.HeartbeatRequest\x1a\x1f.roadlabel.v1.HeartbeatResponse\x12\x43\n\x06Submit\x12\x1b.roadlabel.v1.SubmitRequest\x1a\x1c.roadlabel.v1.SubmitResponse\x12\x46\n\x07Release\x12\x1c.roadlabel.v1.ReleaseRequest\x1a\x1d.roadlabel.v1.ReleaseResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1croadlabel/v1/annotator.proto\x12\x0croadlabel.v1\x1a\x19roadlabel/v1/labels.proto\x1a\x18roadlabel/v1/tasks.proto\"j\n\x0cLeaseRequest\x12\"\n\x05stage\x18\x01 \x01(\x0e\x32\x13.roadlabel.v1.Stage\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x0e\n\x06skills\x18\x03 \x03(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"Y\n\rLeaseResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.roadlabel.v1.Task\x12&\n\x05lease\x18\x02 \x01(\x0b\x32\x17.roadlabel.v1.LeaseInfo\"\x7f\n\x10HeartbeatRequest\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\x03\x12*\n\x05\x64raft\x18\x03 \x01(\x0b\x32\x1b.roadlabel.v1.LabelDocument\x12\x16\n\x0e\x61\x63tive_seconds\x18\x04 \x01(\x01\"R\n\x11HeartbeatResponse\x12&\n\x05lease\x18\x01 \x01(\x0b\x32\x17.roadlabel.v1.LeaseInfo\x12\x15\n\rdraft_version\x18\x02 \x01(\x03\"\xb0\x01\n\rSubmitRequest\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12\x18\n\x10\x64ocument_version\x18\x04 \x01(\x03\x12+\n\x06labels\x18\x05 \x01(\x0b\x32\x1b.roadlabel.v1.LabelDocument\x12\x16\n\x0e\x61\x63tive_seconds\x18\x06 \x01(\x01\"\xa7\x01\n\x0eSubmitResponse\x12\x15\n\rsubmission_id\x18\x01 \x01(\t\x12\'\n\nnext_stage\x18\x02 \x01(\x0e\x32\x13.roadlabel.v1.Stage\x12\x18\n\x10\x64ocument_version\x18\x03 \x01(\x03\x12)\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x17.roadlabel.v1.QAFinding\x12\x10\n\x08replayed\x18\x05 \x01(\x08\"t\n\x0eReleaseRequest\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\x03\x12(\n\x06reason\x18\x03 \x01(\x0e\x32\x18.roadlabel.v1.SkipReason\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\"5\n\x0fReleaseResponse\x12\"\n\x05stage\x18\x01 \x01(\x0e\x32\x13.roadlabel.v1.Stage*\x9b\x01\n\nSkipReason\x12\x1b\n\x17SKIP_REASON_UNSPECIFIED\x10\x00\x12\x19\n\x15SKIP_REASON_AMBIGUOUS\x10\x01\x12\x1a\n\x16SKIP_REASON_BAD_FRAMES\x10\x02\x12\"\n\x1eSKIP_REASON_GUIDELINE_QUESTION\x10\x03\x12\x15\n\x11SKIP_REASON_OTHER\x10\x04\x32\xaf\x02\n\x10\x41nnotatorService\x12@\n\x05Lease\x12\x1a.roadlabel.v1.LeaseRequest\x1a\x1b.roadlabel.v1.LeaseResponse\x12L\n\tHeartbeat\x12\x1e.roadlabel.v1.HeartbeatRequest\x1a\x1f.roadlabel.v1.HeartbeatResponse\x12\x43\n\x06Submit\x12\x1b.roadlabel.v1.SubmitRequest\x1a\x1c.roadlabel.v1.SubmitResponse\x12\x46\n\x07Release\x12\x1c.roadlabel.v1.ReleaseRequest\x1a\x1d.roadlabel.v1.ReleaseResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'roadlabel.v1.annotator_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SKIPREASON']._serialized_start=1014
-  _globals['_SKIPREASON']._serialized_end=1169
+  _globals['_SKIPREASON']._serialized_start=1034
+  _globals['_SKIPREASON']._serialized_end=1189
   _globals['_LEASEREQUEST']._serialized_start=99
-  _globals['_LEASEREQUEST']._serialized_end=185
-  _globals['_LEASERESPONSE']._serialized_start=187
-  _globals['_LEASERESPONSE']._serialized_end=276
-  _globals['_HEARTBEATREQUEST']._serialized_start=278
-  _globals['_HEARTBEATREQUEST']._serialized_end=405
-  _globals['_HEARTBEATRESPONSE']._serialized_start=407
-  _globals['_HEARTBEATRESPONSE']._serialized_end=489
-  _globals['_SUBMITREQUEST']._serialized_start=492
-  _globals['_SUBMITREQUEST']._serialized_end=668
-  _globals['_SUBMITRESPONSE']._serialized_start=671
-  _globals['_SUBMITRESPONSE']._serialized_end=838
-  _globals['_RELEASEREQUEST']._serialized_start=840
-  _globals['_RELEASEREQUEST']._serialized_end=956
-  _globals['_RELEASERESPONSE']._serialized_start=958
-  _globals['_RELEASERESPONSE']._serialized_end=1011
-  _globals['_ANNOTATORSERVICE']._serialized_start=1172
-  _globals['_ANNOTATORSERVICE']._serialized_end=1475
+  _globals['_LEASEREQUEST']._serialized_end=205
+  _globals['_LEASERESPONSE']._serialized_start=207
+  _globals['_LEASERESPONSE']._serialized_end=296
+  _globals['_HEARTBEATREQUEST']._serialized_start=298
+  _globals['_HEARTBEATREQUEST']._serialized_end=425
+  _globals['_HEARTBEATRESPONSE']._serialized_start=427
+  _globals['_HEARTBEATRESPONSE']._serialized_end=509
+  _globals['_SUBMITREQUEST']._serialized_start=512
+  _globals['_SUBMITREQUEST']._serialized_end=688
+  _globals['_SUBMITRESPONSE']._serialized_start=691
+  _globals['_SUBMITRESPONSE']._serialized_end=858
+  _globals['_RELEASEREQUEST']._serialized_start=860
+  _globals['_RELEASEREQUEST']._serialized_end=976
+  _globals['_RELEASERESPONSE']._serialized_start=978
+  _globals['_RELEASERESPONSE']._serialized_end=1031
+  _globals['_ANNOTATORSERVICE']._serialized_start=1192
+  _globals['_ANNOTATORSERVICE']._serialized_end=1495
 # @@protoc_insertion_point(module_scope)

@@ -52,10 +52,15 @@ class LeaseRequest(_message.Message):
     STAGE_FIELD_NUMBER: _builtins.int
     PROJECT_ID_FIELD_NUMBER: _builtins.int
     SKILLS_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     stage: _tasks_pb2.Stage.ValueType
     """Empty: the stage the caller's role works on."""
     project_id: _builtins.str
     """Restrict to one project; empty: any of the caller's projects."""
+    request_id: _builtins.str
+    """Optional, fresh for each Lease attempt: a retry with the same id (its answer was lost)
+    returns the lease that attempt was granted, while active, instead of a second task.
+    """
     @_builtins.property
     def skills(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Skills the caller offers; tasks requiring others are not offered."""
@@ -66,10 +71,11 @@ class LeaseRequest(_message.Message):
         stage: _tasks_pb2.Stage.ValueType = ...,
         project_id: _builtins.str = ...,
         skills: _abc.Iterable[_builtins.str] | None = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["project_id", b"project_id", "skills", b"skills", "stage", b"stage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["project_id", b"project_id", "request_id", b"request_id", "skills", b"skills", "stage", b"stage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

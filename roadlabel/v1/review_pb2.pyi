@@ -64,8 +64,8 @@ class SubmitReviewRequest(_message.Message):
     document_version: _builtins.int
     active_seconds: _builtins.float
     frames_checked: _builtins.int
-    """QA leases only: frames checked and, of those, frames with errors (0 <= errors <= checked
-    <= the task's frames); they give the batch's frame error rate in reports.
+    """Frames the reviewer or QA checked and, of those, frames with errors (0 <= errors <=
+    checked <= the task's frames); they give the batch's frame error rate in reports.
     """
     frames_with_errors: _builtins.int
     @_builtins.property

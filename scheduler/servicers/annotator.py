@@ -43,7 +43,10 @@ class AnnotatorServicer(annotator_pb2_grpc.AnnotatorServiceServicer):
             raise InvalidArgument([("stage", f"{request.stage} is not a stage tasks are leased "
                                              f"at; leave it unset or name annotate, review or qa")])
         stage = Stage(STAGE_FROM_PB[request.stage]) if request.stage else None
-        leased = await self.service.lease(caller(), stage, request.project_id, request.skills)
+        if "\x00" in request.request_id or len(request.request_id) > 200:
+            raise InvalidArgument([("request_id", "at most 200 characters, no NUL")])
+        leased = await self.service.lease(caller(), stage, request.project_id, request.skills,
+                                          request.request_id)
         return annotator_pb2.LeaseResponse(task=self._task(leased), lease=self._lease(leased))
 
     def _lease(self, leased: Leased) -> tasks_pb2.LeaseInfo:

@@ -127,7 +127,7 @@ WHERE batch_id = $1 AND kind IN ('batch_at_risk', 'batch_on_track')
 ORDER BY at, event_id;
 
 -- name: ops_qa_sample_totals
--- Frames QA checked and found wrong, from the counts QA sends with its verdicts.
+-- Frames reviewers and QA checked and found wrong, from the counts sent with their verdicts.
 SELECT COALESCE(sum((payload ->> 'frames_checked')::bigint), 0) AS checked,
        COALESCE(sum((payload ->> 'frames_with_errors')::bigint), 0) AS errors
 FROM events WHERE kind = 'qa_sample' AND batch_id = $1;

@@ -2,7 +2,7 @@
 -- Each block starts with "-- name: <query_name>"; parameters are asyncpg $n placeholders.
 
 -- name: lease
-SELECT rl_lease($1::uuid, $2, $3::text[], $4, $5::text[], $6);
+SELECT rl_lease_once($1::uuid, $2, $3::text[], $4, $5::text[], $6, $7);
 
 -- name: heartbeat
 SELECT rl_heartbeat($1::uuid, $2, $3, $4, $5::jsonb, $6);

@@ -183,17 +183,13 @@ def test_a_reviewer_calling_submit_is_pointed_at_submit_review(
     run(scenario())
 
 
-def test_qa_frame_counts_are_checked_and_recorded_for_the_error_rate(
+def test_checkers_frame_counts_are_checked_and_recorded_for_the_error_rate(
         database_url: str, s3_settings: S3Settings) -> None:
     async def scenario() -> None:
         async with scheduler_env(database_url, s3_settings, qa_sample_rate=1.0) as env:
             await register(env, n_frames=5, segment=5, overlap=0)
             await submit(env, "annotator-1", await lease(env, "annotator-1"))
-            at_review = await lease(env, "reviewer-1")
-            with pytest.raises(grpc.aio.AioRpcError) as not_qa:
-                await review(env, "reviewer-1", at_review, sample=(5, 0))
-            assert not_qa.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-            await review(env, "reviewer-1", at_review)
+            await review(env, "reviewer-1", await lease(env, "reviewer-1"), sample=(5, 0))
             at_qa = await lease(env, "qa-1")
             with pytest.raises(grpc.aio.AioRpcError) as too_many:
                 await review(env, "qa-1", at_qa, sample=(5, 6))
@@ -204,7 +200,7 @@ def test_qa_frame_counts_are_checked_and_recorded_for_the_error_rate(
                 " sum((payload->>'frames_checked')::int) AS checked,"
                 " sum((payload->>'frames_with_errors')::int) AS errors"
                 " FROM events WHERE kind = 'qa_sample' AND batch_id = 'b1') AS s")
-            assert (row["checked"], row["errors"]) == (5, 1)
+            assert (row["checked"], row["errors"]) == (10, 1)  # review's 5 and QA's 5
 
     run(scenario())
 
@@ -221,5 +217,30 @@ def test_the_rework_of_a_rejected_double_task_starts_from_the_rejected_labels(
             rework = await lease(env, "annotator-2")
             assert list(rework.task.review_comments) == ["box 3 is too long"]
             assert len(rework.task.draft.frames) == 5  # not an empty start
+
+    run(scenario())
+
+
+def test_a_lease_retried_with_its_request_id_gets_the_same_lease(
+        database_url: str, s3_settings: S3Settings) -> None:
+    async def scenario() -> None:
+        async with scheduler_env(database_url, s3_settings) as env:
+            await register(env, n_frames=15, segment=5, overlap=0)
+            c = env.client("annotator-1")
+
+            async def lease_as(request_id: str) -> annotator_pb2.LeaseResponse:
+                return await c.annotator.Lease(annotator_pb2.LeaseRequest(
+                    request_id=request_id), metadata=c.metadata, timeout=5)
+
+            first = await lease_as("attempt-1")
+            retry = await lease_as("attempt-1")  # the first answer was lost on the way
+            assert (retry.lease.lease_id, retry.lease.fencing_token) == (
+                first.lease.lease_id, first.lease.fencing_token)
+            assert retry.task.task_id == first.task.task_id
+            other = await lease_as("attempt-2")
+            assert other.task.task_id != first.task.task_id
+            await submit(env, "annotator-1", first)  # the lease ends: the id is free again
+            again = await lease_as("attempt-1")
+            assert again.lease.lease_id not in (first.lease.lease_id, other.lease.lease_id)
 
     run(scenario())
