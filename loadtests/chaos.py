@@ -104,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     result = run(cfg, Chaos(args.seed))
     final = result["final"]
     result["every_task_settled"] = final["active_leases"] == 0
+    # Reviewers that never got a verdict through mean the run did not exercise review at all.
+    result["reviews_went_through"] = args.reviewers == 0 or result["reviews"] > 0
     result["passed"] = (result["lost"] == 0 and result["duplicated"] == 0
-                        and result["overlapping_leases"] == 0 and result["every_task_settled"])
+                        and result["overlapping_leases"] == 0 and result["every_task_settled"]
+                        and result["reviews_went_through"])
     print(json.dumps(result, indent=1))
     return 0 if result["passed"] else 1
 
