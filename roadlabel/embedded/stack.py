@@ -87,7 +87,7 @@ class Stack:
         assert self.endpoints is not None
         state = {"endpoints": asdict(self.endpoints), "pids": {
             "s3": self._s3.pid if self._s3 else None,
-        }, "postgres_dir": str(self._pg.data_dir) if self._pg else None}
+        }, "postgres_dir": str(self._pg.data_dir) if self._pg and not self._pg.attached else None}
         self.state_file.write_text(json.dumps(state, indent=2))
 
     def _reuse_recorded(self) -> StackEndpoints | None:

@@ -13,14 +13,18 @@ DECLARE
     v_result jsonb;
 BEGIN
     IF p_request <> '' THEN
+        -- A retry racing its own first attempt (the connection dropped mid-call) waits for
+        -- it here, then finds its lease instead of taking a second task.
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_user || chr(31) || p_request, 0));
         SELECT * INTO l FROM leases
-        WHERE user_id = p_user AND request_id = p_request AND state = 'active'
-          AND expires_at > now();
-        IF FOUND THEN
+        WHERE user_id = p_user AND request_id = p_request AND state = 'active';
+        IF FOUND AND l.expires_at > now() THEN
             RETURN rl_task_payload(l.task_id) || jsonb_build_object(
                 'lease', jsonb_build_object('lease_id', l.lease_id,
                                             'fencing_token', l.fencing_token,
                                             'expires_at', l.expires_at));
+        ELSIF FOUND THEN  -- ran out, not yet swept: the id is free for a new lease
+            UPDATE leases SET request_id = NULL WHERE lease_id = l.lease_id;
         END IF;
     END IF;
     v_result := rl_lease(p_lease_id, p_user, p_stages, p_project, p_skills, p_ttl_s);

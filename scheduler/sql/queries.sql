@@ -200,7 +200,8 @@ GROUP BY payload->>'user' ORDER BY 1;
 -- task's draft, so that they are resumed with the next Lease instead of lost.
 INSERT INTO drafts AS d (task_id, user_id, document)
 SELECT l.task_id, l.user_id, $3::jsonb FROM leases l JOIN tasks t ON t.task_id = l.task_id
-WHERE l.lease_id = $1::uuid AND l.user_id = $2 AND l.state IN ('active', 'expired')
+WHERE l.lease_id = $1::uuid AND l.user_id = $2
+  AND (l.state = 'expired' OR (l.state = 'active' AND l.expires_at <= now()))
   AND t.fencing_token = l.fencing_token AND t.stage = l.stage AND t.stage = 'annotate'
 ON CONFLICT (task_id) DO UPDATE SET document = EXCLUDED.document, user_id = EXCLUDED.user_id,
     version = d.version + 1, saved_at = now()

@@ -48,3 +48,10 @@ def test_stack_up_twice_then_down_stops_everything_and_up_works_again(home: Path
     assert not EmbeddedPostgres(home / "postgres").running()
     _stack("up")  # at once: ports and data directories are free
     _stack("down")
+
+
+def test_stack_down_leaves_the_database_of_a_running_server_alone(home: Path) -> None:
+    with Stack(config.load(), need_s3=False):  # `roadlabel serve` started the database
+        _stack("up")  # attaches to it, starts S3
+        _stack("down")
+        assert EmbeddedPostgres(home / "postgres").running()

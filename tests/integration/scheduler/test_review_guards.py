@@ -225,13 +225,17 @@ def test_a_lease_retried_with_its_request_id_gets_the_same_lease(
         database_url: str, s3_settings: S3Settings) -> None:
     async def scenario() -> None:
         async with scheduler_env(database_url, s3_settings) as env:
-            await register(env, n_frames=15, segment=5, overlap=0)
+            await register(env, n_frames=20, segment=5, overlap=0)
             c = env.client("annotator-1")
 
             async def lease_as(request_id: str) -> annotator_pb2.LeaseResponse:
                 return await c.annotator.Lease(annotator_pb2.LeaseRequest(
                     request_id=request_id), metadata=c.metadata, timeout=5)
 
+            import asyncio
+
+            racing = await asyncio.gather(*(lease_as("attempt-0") for _ in range(3)))
+            assert len({r.lease.lease_id for r in racing}) == 1  # a retry racing its attempt
             first = await lease_as("attempt-1")
             retry = await lease_as("attempt-1")  # the first answer was lost on the way
             assert (retry.lease.lease_id, retry.lease.fencing_token) == (
