@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -182,10 +183,9 @@ async def _create_batch(ops: Any, batch: str) -> None:
 
 def _ingest(video: Path, batch: str, ep: StackEndpoints, target: str, token: str) -> list[Any]:
     from roadlabel.errors import UserError
-    from roadlabel.manifest import SequenceManifest
     from roadlabel.registrar import GrpcRegistrar
     from workers.ingest import IngestOptions, SettingsStore, ingest_videos
-    from workers.ingest.storage import manifest_key
+    from workers.ingest.storage import read_manifest
 
     registrar = GrpcRegistrar(target, token)
     store = SettingsStore(ep.s3)
@@ -198,8 +198,7 @@ def _ingest(video: Path, batch: str, ep: StackEndpoints, target: str, token: str
         bad = report.failed[0]
         raise UserError(f"ingest of {bad.source} failed: {bad.reason}",
                         "check the video file, or run without arguments for the built-in one")
-    return [SequenceManifest.from_json(store.get(manifest_key(v.sequence_id)).decode())
-            for v in report.videos if v.sequence_id]
+    return [read_manifest(store, v.sequence_id) for v in report.videos if v.sequence_id]
 
 
 async def _prelabel(ops: Any, target: str, batch: str, manifests: list[Any], store: Any) -> int:
@@ -226,14 +225,10 @@ async def _prelabel(ops: Any, target: str, batch: str, manifests: list[Any], sto
 
 
 def _commit(settings: Settings, batch: str, export: Any, store: Any) -> tuple[str, str]:
-    from roadlabel.manifest import SequenceManifest
     from roadlabel.versioning import open_versioning
     from scheduler.publish import publish
-    from workers.ingest.storage import manifest_key
+    from workers.ingest.storage import read_manifest
 
-    def read_manifest(seq: str) -> SequenceManifest:
-        return SequenceManifest.from_json(store.get(manifest_key(seq)).decode())
-
-    ids = publish(open_versioning(settings), batch, export, read_manifest)
+    ids = publish(open_versioning(settings), batch, export, partial(read_manifest, store))
     kind = "lakeFS" if settings.lakefs else f"git at {settings.git_repo_path}"
     return (ids[-1] if ids else "(nothing accepted)"), kind

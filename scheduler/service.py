@@ -277,7 +277,8 @@ class SchedulerService:
                                                 "says what to fix")])
         task = await self._lease_task(lease_id)
         _check_sample(task, sample)
-        body, findings = None, list[dict[str, Any]]()
+        body: dict[str, Any] | None = None
+        findings: list[dict[str, Any]] = []
         if corrected is not None:
             _version, onto = await self._ontology(task["project_id"], task["ontology_version"])
             violations = validate_document(corrected, task["first_frame"], task["end_frame"],

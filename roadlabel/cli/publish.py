@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from roadlabel.cli import _runtime
@@ -45,17 +46,13 @@ def publish(batch_ids: list[str], complete: bool) -> list[Any]:
     """Publish the named batches (and every complete one); the PublishOutcome of each."""
     from qa import DEFAULT_PROFILE
     from roadlabel.embedded.stack import Stack
-    from roadlabel.manifest import SequenceManifest
     from roadlabel.versioning import open_versioning
     from scheduler.publish import complete_batches, publish_batches
-    from workers.ingest.storage import SettingsStore, manifest_key
+    from workers.ingest.storage import SettingsStore, read_manifest
 
     settings = _runtime.settings()
     with Stack(settings) as ep:
         store = SettingsStore(ep.s3)
-
-        def read_manifest(seq: str) -> SequenceManifest:
-            return SequenceManifest.from_json(store.get(manifest_key(seq)).decode())
 
         async def go() -> list[Any]:
             pool = await _runtime.migrated_pool(ep.database_url)
@@ -63,7 +60,8 @@ def publish(batch_ids: list[str], complete: bool) -> list[Any]:
                 ids = list(dict.fromkeys(batch_ids + (await complete_batches(pool)
                                                        if complete else [])))
                 return await publish_batches(pool, open_versioning(settings), ids,
-                                             read_manifest, DEFAULT_PROFILE.version)
+                                             partial(read_manifest, store),
+                                             DEFAULT_PROFILE.version)
             finally:
                 await pool.close()
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roadlabel.versioning.base import VersioningError, VersioningStore
-from roadlabel.versioning.publish import CHUNK_KEY
+from roadlabel.versioning.publish import CHUNK_KEY, chunk_position
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,12 @@ def gate_failures(metadata: Mapping[str, str], gates: Gates) -> list[str]:
 
 def publish_incomplete(metadata: Mapping[str, str]) -> list[str]:
     """Why a branch head is not a whole publish (not the last chunk: cut short); [] if it is."""
-    parts = metadata.get(CHUNK_KEY, "").rsplit(":", 2)
-    index, _, count = parts[1].partition("/") if len(parts) == 3 else ("", "", "")
-    if not (index.isdigit() and count.isdigit()):
+    position = chunk_position(metadata.get(CHUNK_KEY, ""))
+    if position is None:
         return [f"{CHUNK_KEY} not recorded: not published by roadlabel publish"]
-    if int(index) != int(count) - 1:
-        return [f"publish incomplete: the head is chunk {int(index) + 1} of {count}; "
+    index, count = position
+    if index != count - 1:
+        return [f"publish incomplete: the head is chunk {index + 1} of {count}; "
                 "run roadlabel publish for this batch again"]
     return []
 

@@ -107,6 +107,13 @@ def chunk_key(batch_id: str, index: int, count: int, chunk: Mapping[str, bytes],
     return f"{batch_id}:{index}/{count}:{h.hexdigest()[:32]}"
 
 
+def chunk_position(key: str) -> tuple[int, int] | None:
+    """(index, count) of a chunk key made by ``chunk_key``; None for anything else."""
+    parts = key.rsplit(":", 2)
+    index, _, count = parts[1].partition("/") if len(parts) == 3 else ("", "", "")
+    return (int(index), int(count)) if index.isdigit() and count.isdigit() else None
+
+
 def _ensure_branch(vs: VersioningStore, branch: str, policy: RetryPolicy) -> None:
     if with_retries(lambda: vs.branch_exists(branch), policy):
         return

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roadlabel.config import S3Settings
+from roadlabel.manifest import SequenceManifest
 from roadlabel.objectstore import MinioStore, ObjectStore
 
 
@@ -23,6 +24,11 @@ def sequence_id(source_sha256: str) -> str:
 def manifest_key(seq: str) -> str:
     """Where the sequence manifest lives."""
     return f"manifests/{seq}.json"
+
+
+def read_manifest(store: Any, seq: str) -> SequenceManifest:
+    """The manifest of a sequence, from the store it was ingested to."""
+    return SequenceManifest.from_json(store.get(manifest_key(seq)).decode())
 
 
 def span_prefix(seq: str, digest: str) -> str:
